@@ -1,0 +1,116 @@
+"""Stage 5 (notebook 05): tokenized Dataset, collate (dynamic or fixed padding), DataLoader."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from transformers import DataCollatorWithPadding
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+__all__ = ["NsmcDataset", "feature_cache_key", "make_collate", "make_dataloader", "padding_stats"]
+
+FEATURES = ("input_ids", "token_type_ids", "attention_mask")
+
+
+def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int) -> str:
+    """A hash of everything that changes the features: the texts and labels, the tokenizer (vocabulary,
+    normalisation, special tokens: its full serialisation) and max_seq_length."""
+    digest = hashlib.sha256()
+    backend = json.loads(tokenizer.backend_tokenizer.to_str())
+    backend.pop("truncation", None), backend.pop("padding", None)   # call-time state, not the tokenizer itself
+    digest.update(json.dumps(backend, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    digest.update(json.dumps({"max_seq_length": max_seq_length, "class": type(tokenizer).__name__}).encode())
+    for example in examples:
+        digest.update(f"{example.id}\t{example.text}\t{example.label}\n".encode("utf-8"))
+    return digest.hexdigest()
+
+
+class NsmcDataset(Dataset):
+    """Reviews tokenized once (batched, fast tokenizer, truncated to max_seq_length, *not* padded).
+
+    Items are dicts of python lists plus an int label; padding happens later, per batch, in the collate function.
+    With `cache_dir`, features are stored as `features-<key>.npz` and reused only when the key matches.
+    """
+
+    def __init__(self, examples: Sequence, tokenizer, max_seq_length: int, cache_dir: str | Path | None = None):
+        self.examples = list(examples)
+        self.labels = [example.label for example in self.examples]
+        self.cache_file = None
+        self.loaded_from_cache = False
+        if cache_dir is not None:
+            key = feature_cache_key(self.examples, tokenizer, max_seq_length)
+            self.cache_file = Path(cache_dir).expanduser() / f"features-{key[:24]}.npz"
+        if self.cache_file is not None and self.cache_file.is_file():
+            self.features = self._load(self.cache_file)
+            self.loaded_from_cache = True
+        else:
+            encoded = tokenizer([example.text for example in self.examples], truncation=True,
+                                max_length=max_seq_length)
+            self.features = {name: encoded[name] for name in FEATURES}
+            if self.cache_file is not None:
+                self._save(self.cache_file)
+        self.lengths = [len(ids) for ids in self.features["input_ids"]]
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict:
+        item = {name: self.features[name][index] for name in FEATURES}
+        item["labels"] = self.labels[index]
+        return item
+
+    def _save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {name: np.concatenate([np.asarray(row, dtype=np.int32) for row in self.features[name]])
+                  if self.features[name] else np.zeros(0, np.int32) for name in FEATURES}
+        arrays["lengths"] = np.asarray([len(row) for row in self.features["input_ids"]], dtype=np.int64)
+        handle, staging = tempfile.mkstemp(suffix=".npz", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.replace(staging, path)
+
+    @staticmethod
+    def _load(path: Path) -> dict:
+        with np.load(path) as stored:
+            bounds = np.concatenate([[0], np.cumsum(stored["lengths"])])
+            return {name: [stored[name][a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:])] for name in FEATURES}
+
+
+def make_collate(tokenizer, padding: str = "dynamic", max_seq_length: int | None = None) -> DataCollatorWithPadding:
+    """transformers' DataCollatorWithPadding: 'dynamic' pads to the longest review of each batch,
+    'max_length' pads every batch to max_seq_length (the book's way)."""
+    if padding == "dynamic":
+        return DataCollatorWithPadding(tokenizer, padding="longest", return_tensors="pt")
+    if padding == "max_length":
+        if not max_seq_length:
+            raise ValueError("padding='max_length' needs max_seq_length")
+        return DataCollatorWithPadding(tokenizer, padding="max_length", max_length=max_seq_length, return_tensors="pt")
+    raise ValueError(f"padding={padding!r}: use 'dynamic' or 'max_length'")
+
+
+def make_dataloader(dataset: NsmcDataset, args, tokenizer, train: bool) -> DataLoader:
+    """A DataLoader as the arguments say: shuffled (and grouped by length if `args.group_by_length`) for
+    training, in order for evaluation; reproducible from `args.seed`."""
+    collate = make_collate(tokenizer, args.padding, args.max_seq_length)
+    generator = torch.Generator().manual_seed(args.seed)
+    sampler = None
+    if train and args.group_by_length:
+        sampler = LengthGroupedSampler(args.batch_size, lengths=dataset.lengths, generator=generator)
+    return DataLoader(dataset, batch_size=args.batch_size, shuffle=train and sampler is None, sampler=sampler,
+                      generator=generator if train and sampler is None else None, collate_fn=collate,
+                      num_workers=args.cpu_workers, persistent_workers=args.cpu_workers > 0)
+
+
+def padding_stats(batch: dict) -> dict:
+    """Real tokens, computed tokens (batch × padded length) and the padding ratio of one collated batch."""
+    mask = batch["attention_mask"]
+    real, computed = int(mask.sum()), mask.numel()
+    return {"batch_size": mask.shape[0], "padded_length": mask.shape[1], "real_tokens": real,
+            "computed_tokens": computed, "padding_ratio": 1 - real / computed, "efficiency": real / computed}

@@ -1,0 +1,112 @@
+"""Stage 3 (notebook 03): the pretrained model, loaded with from_pretrained; the offline checkpoint built once.
+
+The offline preset has no hub to download from, so it builds a *tiny BERT with random weights* (not pretrained:
+it knows nothing about Korean until fine-tuning) and saves it with `save_pretrained` in the layout of
+beomi/kcbert-base: config.json, vocab.txt, tokenizer_config.json, model.safetensors. From then on both presets
+load with the very same `BertForSequenceClassification.from_pretrained(name_or_dir, num_labels=...)`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from transformers import BertConfig, BertForSequenceClassification, BertModel
+
+from .settings import model_source
+
+__all__ = ["ModelLoadError", "OFFLINE_VOCAB", "build_offline_checkpoint", "prepare_pretrained",
+           "load_pretrained_model", "count_parameters"]
+
+OFFLINE_VOCAB = Path(__file__).parent / "assets" / "offline_vocab.txt"
+RECIPE_FILE = "nlpbook_recipe.json"
+RECIPE_VERSION = 1
+
+
+class ModelLoadError(OSError):
+    """The pretrained model cannot be loaded; the message says why and what to do."""
+
+
+def _recipe(dims: dict, seed: int, vocab_file: Path) -> dict:
+    vocab_sha = hashlib.sha256(Path(vocab_file).read_bytes()).hexdigest()
+    return {"version": RECIPE_VERSION, "dims": dict(sorted(dims.items())), "seed": seed, "vocab_sha256": vocab_sha}
+
+
+def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
+                             vocab_file: str | Path = OFFLINE_VOCAB) -> Path:
+    """Build the tiny random-weight BERT (and its tokenizer files) in `directory` once; reuse it afterwards.
+
+    The directory records the recipe (dims, seed, vocab hash); a directory built by another recipe is rebuilt.
+    Built in a temporary directory and moved in place, so an interrupted build leaves nothing half-written.
+    """
+    directory = Path(directory).expanduser()
+    vocab_file = Path(vocab_file)
+    if not vocab_file.is_file():
+        raise ModelLoadError(f"{vocab_file}: vocabulary file missing; reinstall nlpbook_helpers (it ships this file)")
+    recipe = _recipe(dims, seed, vocab_file)
+    marker = directory / RECIPE_FILE
+    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == recipe:
+        return directory
+    if directory.exists() and any(directory.iterdir()) and not marker.is_file():
+        raise ModelLoadError(f"{directory} exists but was not built by nlpbook_helpers (no {RECIPE_FILE}); "
+                             "move it away or point pretrained_model_name elsewhere")
+
+    vocab_size = sum(1 for line in vocab_file.read_text(encoding="utf-8").splitlines() if line)
+    config = BertConfig(vocab_size=vocab_size, type_vocab_size=2, pad_token_id=0, **dims)
+    torch.manual_seed(seed)
+    model = BertModel(config)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=directory.parent))
+    try:
+        model.save_pretrained(staging)
+        shutil.copyfile(vocab_file, staging / "vocab.txt")
+        tokenizer_config = {"do_lower_case": False, "model_max_length": config.max_position_embeddings,
+                            "tokenizer_class": "BertTokenizer"}
+        (staging / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2), encoding="utf-8")
+        (staging / RECIPE_FILE).write_text(json.dumps(recipe, indent=2), encoding="utf-8")
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return directory
+
+
+def prepare_pretrained(args) -> str:
+    """Make `args.pretrained_model_name` loadable: the offline preset builds its local checkpoint (once)."""
+    if args.tiny_model:
+        build_offline_checkpoint(args.pretrained_model_name, args.tiny_model, args.seed)
+    return args.pretrained_model_name
+
+
+def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassification:
+    """`BertForSequenceClassification.from_pretrained` for a hub name or a local directory, with clear errors.
+
+    The classifier head on top is new (randomly initialised) in both presets; only the body is pretrained.
+    Also checks `args.max_seq_length` against the model's `max_position_embeddings`.
+    """
+    name = args.pretrained_model_name
+    source, is_local = model_source(name)
+    if is_local and not (Path(source) / "config.json").is_file():
+        raise ModelLoadError(f"{source}: no config.json there. For the offline preset run prepare_pretrained(args) "
+                             "first; for a checkpoint of your own, point pretrained_model_name at the directory "
+                             "that holds config.json and the weights")
+    try:
+        model = BertForSequenceClassification.from_pretrained(
+            source, num_labels=num_labels, local_files_only=is_local)
+    except OSError as error:
+        raise ModelLoadError(
+            f"could not load {name!r} ({error.__class__.__name__}: {str(error).splitlines()[0]}). Without network "
+            "access use the offline preset (make_arguments('offline')), or download the model where there is a "
+            "network and set pretrained_model_name to its local directory") from error
+    args.validate(max_position_embeddings=model.config.max_position_embeddings)
+    return model
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

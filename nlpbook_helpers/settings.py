@@ -1,0 +1,143 @@
+"""Stage 1 (notebook 01): the arguments of a run, two presets, validation."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Arguments", "PRESETS", "make_arguments", "nlpbook_home", "model_source", "shown_path", "ArgumentsError"]
+
+
+class ArgumentsError(ValueError):
+    """An argument has a value the pipeline cannot run with; the message says how to fix it."""
+
+
+def nlpbook_home() -> Path:
+    """Where corpora, models and checkpoints live: $NLPBOOK_HOME, else ~/nlpbook (laptop, Colab, Binder alike)."""
+    return Path(os.environ.get("NLPBOOK_HOME", Path.home() / "nlpbook")).expanduser()
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as notebooks print it: `$NLPBOOK_HOME/...` under the home, so outputs read the same on every machine."""
+    path, home = Path(path).expanduser(), nlpbook_home()
+    try:
+        return str(Path("$NLPBOOK_HOME") / path.relative_to(home))
+    except ValueError:
+        return str(path)
+
+
+def model_source(name: str) -> tuple[str, bool]:
+    """(what to pass to from_pretrained, whether it is a local directory) for a hub name or a path."""
+    local = Path(name).expanduser()
+    is_local = local.is_absolute() or name.startswith((".", "~")) or local.exists()
+    return (str(local) if is_local else name), is_local
+
+
+@dataclass
+class Arguments:
+    """Everything one fine-tuning run needs; field names follow the book (ratsnlp's ClassificationTrainArguments)."""
+
+    preset: str = "offline"
+    pretrained_model_name: str = ""            # hub name (beomi/kcbert-base) or a local checkpoint directory
+    downstream_task_name: str = "document-classification"
+    downstream_corpus_name: str = "nsmc"
+    corpus_source: str = "embedded"            # "embedded" (written by this project) or "korpora" (downloaded)
+    downstream_corpus_root_dir: str = ""       # the corpus lies in <root>/<corpus name>/ratings_{train,test}.txt
+    downstream_model_dir: str = ""             # checkpoints, logs and the fine-tuned model go here
+    max_seq_length: int = 128
+    padding: str = "dynamic"                   # "dynamic" (longest in batch) or "max_length" (the book's way)
+    group_by_length: bool = True               # batches of similar lengths: less padding
+    empty_documents: str = "keep"              # "keep" or "skip" reviews whose text is empty
+    max_train_examples: int | None = None      # use only the first N training examples (fast runs)
+    max_test_examples: int | None = None
+    save_top_k: int = 1
+    monitor: str = "min val_loss"
+    seed: int = 7
+    learning_rate: float = 5e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    batch_size: int = 32
+    epochs: int = 3
+    cpu_workers: int = 0
+    accelerator: str = "auto"
+    devices: int | str = "auto"
+    strategy: str = "auto"
+    precision: str = "32-true"                 # "auto": bf16-mixed / 16-mixed on a GPU, 32-true on the CPU
+    fast_dev_run: bool = False                 # Lightning's quick test: one batch of train and val, no checkpoints
+    progress_bar: bool = True
+    log_every_n_steps: int = 10
+    tiny_model: dict = field(default_factory=dict)  # dimensions of the offline model (offline preset only)
+
+    def validate(self, max_position_embeddings: int | None = None) -> "Arguments":
+        """Raise ArgumentsError naming the field and the fix; return self when all is well."""
+        def need(ok: bool, message: str) -> None:
+            if not ok:
+                raise ArgumentsError(message)
+
+        need(self.preset in PRESETS, f"preset={self.preset!r}: choose one of {sorted(PRESETS)}")
+        need(bool(self.pretrained_model_name), "pretrained_model_name is empty: give a hub name or a local directory")
+        need(self.corpus_source in ("embedded", "korpora"),
+             f"corpus_source={self.corpus_source!r}: use 'embedded' (offline) or 'korpora' (download)")
+        need(isinstance(self.batch_size, int) and self.batch_size >= 1,
+             f"batch_size={self.batch_size!r}: must be an integer >= 1 (the book uses 32)")
+        need(self.learning_rate > 0, f"learning_rate={self.learning_rate!r}: must be > 0 (the book uses 5e-5)")
+        need(isinstance(self.epochs, int) and self.epochs >= 1, f"epochs={self.epochs!r}: must be an integer >= 1")
+        need(0 <= self.warmup_ratio < 1, f"warmup_ratio={self.warmup_ratio!r}: must be in [0, 1)")
+        need(isinstance(self.max_seq_length, int) and self.max_seq_length >= 8,
+             f"max_seq_length={self.max_seq_length!r}: must be an integer >= 8")
+        if max_position_embeddings is not None:
+            need(self.max_seq_length <= max_position_embeddings,
+                 f"max_seq_length={self.max_seq_length} is longer than the model's max_position_embeddings="
+                 f"{max_position_embeddings}: set max_seq_length <= {max_position_embeddings}")
+        need(self.padding in ("dynamic", "max_length"),
+             f"padding={self.padding!r}: use 'dynamic' (pad to the longest in the batch) or 'max_length'")
+        need(self.empty_documents in ("keep", "skip"), f"empty_documents={self.empty_documents!r}: use 'keep' or 'skip'")
+        need(self.cpu_workers >= 0, f"cpu_workers={self.cpu_workers!r}: must be >= 0")
+        direction, _, metric = self.monitor.partition(" ")
+        need(direction in ("min", "max") and bool(metric),
+             f"monitor={self.monitor!r}: write '<min|max> <metric>', e.g. 'min val_loss' or 'max val_acc'")
+        for name in ("max_train_examples", "max_test_examples"):
+            value = getattr(self, name)
+            need(value is None or (isinstance(value, int) and value >= 1), f"{name}={value!r}: use None or an integer >= 1")
+        return self
+
+
+def _offline(home: Path) -> dict:
+    return dict(
+        pretrained_model_name=str(home / "models" / "tiny-kcbert"),
+        corpus_source="embedded",
+        downstream_corpus_root_dir=str(home / "data" / "embedded"),
+        downstream_model_dir=str(home / "checkpoints" / "offline-nsmc"),
+        max_seq_length=64, learning_rate=1e-3, batch_size=32, epochs=2, accelerator="cpu", devices=1,
+        precision="32-true",
+        tiny_model=dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=2, intermediate_size=512,
+                        max_position_embeddings=300),
+    )
+
+
+def _kcbert_nsmc(home: Path) -> dict:
+    return dict(
+        pretrained_model_name="beomi/kcbert-base",
+        corpus_source="korpora",
+        downstream_corpus_root_dir=str(home / "data" / "korpora"),
+        downstream_model_dir=str(home / "checkpoints" / "kcbert-nsmc"),
+        max_seq_length=128, learning_rate=5e-5, batch_size=32, epochs=3, accelerator="auto", devices="auto",
+        precision="auto",
+    )
+
+
+PRESETS = {"offline": _offline, "kcbert-nsmc": _kcbert_nsmc}
+
+
+def make_arguments(preset: str = "offline", **overrides) -> Arguments:
+    """The arguments of a preset ('offline' or 'kcbert-nsmc'), with any field overridden, validated."""
+    if preset not in PRESETS:
+        raise ArgumentsError(f"unknown preset {preset!r}: choose one of {sorted(PRESETS)}")
+    known = {f.name for f in dataclasses.fields(Arguments)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ArgumentsError(f"unknown argument(s) {unknown}: the fields are {sorted(known)}")
+    values = PRESETS[preset](nlpbook_home())
+    values.update(overrides)
+    return Arguments(preset=preset, **values).validate()

@@ -1,0 +1,72 @@
+"""Stage 6 (notebook 06): the task — a LightningModule holding the model, AdamW, a warmup/decay LR schedule
+that steps every batch, and accuracy from torchmetrics."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytorch_lightning as pl
+import torch
+from torchmetrics.classification import MulticlassAccuracy
+from transformers import get_linear_schedule_with_warmup
+
+__all__ = ["ClassificationTask", "make_optimizer", "make_scheduler"]
+
+
+def make_optimizer(model: torch.nn.Module, learning_rate: float, weight_decay: float) -> torch.optim.AdamW:
+    """AdamW with weight decay on weights only (no decay on biases and LayerNorm), as in BERT's recipe."""
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            (no_decay if parameter.ndim < 2 else decay).append(parameter)
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=learning_rate)
+
+
+def make_scheduler(optimizer, total_steps: int, warmup_ratio: float):
+    """Linear warmup for `warmup_ratio` of the steps, then linear decay to 0 (transformers' schedule)."""
+    warmup_steps = int(total_steps * warmup_ratio)
+    return get_linear_schedule_with_warmup(optimizer, num_warmup_steps=warmup_steps, num_training_steps=total_steps)
+
+
+class ClassificationTask(pl.LightningModule):
+    """Fine-tunes a sequence classifier: logs `train_loss` every step, `val_loss`/`val_acc` every epoch."""
+
+    def __init__(self, model: torch.nn.Module, args):
+        super().__init__()
+        self.model = model.train()          # from_pretrained returns eval mode; training needs train mode
+        self.args = args
+        self.save_hyperparameters({"args": dataclasses.asdict(args)})
+        num_labels = model.config.num_labels
+        self.train_acc = MulticlassAccuracy(num_classes=num_labels, average="micro")
+        self.val_acc = MulticlassAccuracy(num_classes=num_labels, average="micro")
+        self.test_acc = MulticlassAccuracy(num_classes=num_labels, average="micro")
+
+    def forward(self, **batch):
+        return self.model(**batch)
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        output = self.model(**batch)
+        self.train_acc(output.logits.argmax(-1), batch["labels"])
+        self.log("train_loss", output.loss, on_step=True, on_epoch=False, prog_bar=True)
+        self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
+        return output.loss
+
+    def _evaluate(self, batch: dict, stage: str, metric: MulticlassAccuracy) -> torch.Tensor:
+        output = self.model(**batch)
+        metric(output.logits.argmax(-1), batch["labels"])
+        size = batch["labels"].shape[0]
+        self.log(f"{stage}_loss", output.loss, on_epoch=True, prog_bar=True, batch_size=size)
+        self.log(f"{stage}_acc", metric, on_epoch=True, prog_bar=True, batch_size=size)
+        return output.loss
+
+    def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        return self._evaluate(batch, "val", self.val_acc)
+
+    def test_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        return self._evaluate(batch, "test", self.test_acc)
+
+    def configure_optimizers(self):
+        optimizer = make_optimizer(self.model, self.args.learning_rate, self.args.weight_decay)
+        scheduler = make_scheduler(optimizer, int(self.trainer.estimated_stepping_batches), self.args.warmup_ratio)
+        # "interval": "step" makes Lightning step the schedule after every batch, not once per epoch.
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,65 @@
+import pytest
+
+from nlpbook_helpers.settings import Arguments, ArgumentsError, PRESETS, make_arguments, model_source
+
+
+def test_presets_follow_the_book(monkeypatch, tmp_path):
+    monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path))
+    book = make_arguments("kcbert-nsmc")
+    assert (book.pretrained_model_name, book.learning_rate, book.batch_size, book.max_seq_length) == \
+        ("beomi/kcbert-base", 5e-5, 32, 128)
+    assert book.corpus_source == "korpora" and book.downstream_corpus_name == "nsmc"
+    offline = make_arguments()
+    assert offline.preset == "offline" and offline.corpus_source == "embedded"
+    for path in (offline.pretrained_model_name, offline.downstream_corpus_root_dir, offline.downstream_model_dir,
+                 book.downstream_corpus_root_dir, book.downstream_model_dir):
+        assert path.startswith(str(tmp_path)), path        # under NLPBOOK_HOME, never a Colab-only path
+    assert set(PRESETS) == {"offline", "kcbert-nsmc"}
+
+
+def test_home_defaults_to_the_users_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("NLPBOOK_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert make_arguments().downstream_model_dir.startswith(str(tmp_path / "nlpbook"))
+
+
+def test_overrides_apply_and_unknown_fields_are_named():
+    assert make_arguments(batch_size=8, epochs=1).batch_size == 8
+    with pytest.raises(ArgumentsError, match=r"unknown argument\(s\) \['bach_size'\]"):
+        make_arguments(bach_size=8)
+    with pytest.raises(ArgumentsError, match="unknown preset 'colab'.*kcbert-nsmc"):
+        make_arguments("colab")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("batch_size", 0, "batch_size=0: must be an integer >= 1"),
+    ("learning_rate", 0.0, "learning_rate=0.0: must be > 0"),
+    ("learning_rate", -1e-5, "learning_rate=-1e-05: must be > 0"),
+    ("epochs", 0, "epochs=0"),
+    ("padding", "longest", "padding='longest': use 'dynamic'"),
+    ("monitor", "val_loss", "monitor='val_loss': write '<min|max> <metric>'"),
+    ("empty_documents", "drop", "empty_documents='drop'"),
+    ("corpus_source", "web", "corpus_source='web'"),
+])
+def test_bad_values_raise_with_the_fix(field, value, message):
+    with pytest.raises(ArgumentsError) as error:
+        make_arguments(**{field: value})
+    assert message in str(error.value)
+
+
+def test_max_seq_length_is_checked_against_the_model():
+    args = make_arguments(max_seq_length=512)
+    with pytest.raises(ArgumentsError, match="max_seq_length=512 is longer than the model's "
+                                             "max_position_embeddings=300: set max_seq_length <= 300"):
+        args.validate(max_position_embeddings=300)
+    assert args.validate(max_position_embeddings=512) is args
+
+
+def test_model_source_tells_hub_names_from_directories(tmp_path):
+    assert model_source("beomi/kcbert-base") == ("beomi/kcbert-base", False)
+    assert model_source(str(tmp_path)) == (str(tmp_path), True)
+    assert model_source("~/x")[1] is True
+
+
+def test_dataclass_defaults_are_valid_once_a_model_is_named():
+    assert Arguments(pretrained_model_name="x").validate().preset == "offline"

@@ -1,0 +1,89 @@
+import dataclasses
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from transformers import BertForSequenceClassification, BertTokenizer
+
+from nlpbook_helpers.settings import make_arguments
+from nlpbook_helpers.training import last_checkpoint, predict, resolve_precision, train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def small_args(offline_args):
+    return dataclasses.replace(offline_args, max_train_examples=1200, max_test_examples=300, epochs=2,
+                               progress_bar=False)
+
+
+def test_offline_pipeline_learns_and_saves_a_reloadable_model(small_args, no_network):
+    result = train(small_args)
+    assert not no_network                                  # the offline preset never touches the network
+    assert result.test_acc > 0.7                           # random weights at the start: chance is 0.5
+    checkpoints = sorted(p.name for p in (result.finetuned_dir.parent / "checkpoints").iterdir())
+    assert "last.ckpt" in checkpoints and any(name.startswith("best-epoch") for name in checkpoints)
+    metrics = (result.finetuned_dir.parent / "logs" / "version_0" / "metrics.csv").read_text()
+    assert "train_loss" in metrics and "val_acc" in metrics and "lr-AdamW" in metrics
+
+    reloaded = BertForSequenceClassification.from_pretrained(result.finetuned_dir)
+    tokenizer = BertTokenizer.from_pretrained(result.finetuned_dir)
+    assert reloaded.config.id2label == {0: "부정", 1: "긍정"}
+    texts = ["배우들 연기가 최고 정말 재밌다", "시간 아깝다 최악의 영화"]
+    ours = predict(result.task.model, result.tokenizer, texts)
+    theirs = predict(reloaded, tokenizer, texts)
+    assert [p.label for p in ours] == [p.label for p in theirs]
+    assert [round(p.probability, 4) for p in ours] == [round(p.probability, 4) for p in theirs]
+    assert all(0.5 <= p.probability <= 1 and p.label_name in ("긍정", "부정") for p in ours)
+
+
+def test_training_resumes_from_the_last_checkpoint(small_args):
+    first = dataclasses.replace(small_args, epochs=1)
+    train(first)
+    saved = torch.load(last_checkpoint(first), weights_only=False)
+    assert saved["epoch"] == 0 and saved["global_step"] == 38          # ceil(1200 / 32) steps
+    interrupted_lr = saved["lr_schedulers"][0]["last_epoch"]
+
+    class Watch(__import__("pytorch_lightning").Callback):
+        start_step = None
+
+        def on_train_start(self, trainer, module):
+            Watch.start_step = trainer.global_step
+
+    train(dataclasses.replace(small_args, epochs=2), callbacks=[Watch()])
+    assert Watch.start_step == 38 and interrupted_lr == 38              # continued, not restarted
+    resumed = torch.load(last_checkpoint(small_args), weights_only=False)
+    assert resumed["global_step"] == 76
+
+
+def test_fresh_run_when_resume_is_off(small_args):
+    train(dataclasses.replace(small_args, epochs=1))
+    run = train(dataclasses.replace(small_args, epochs=1), resume=False)
+    assert torch.load(last_checkpoint(small_args), weights_only=False)["global_step"] == 38
+    assert run.test_acc > 0.5
+
+
+def test_precision_auto_is_32_bit_on_the_cpu():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    assert resolve_precision("auto") == "32-true" and resolve_precision("16-mixed") == "16-mixed"
+
+
+def test_command_line_runs_all_stages(offline_home, tmp_path):
+    env = dict(os.environ, NLPBOOK_HOME=str(offline_home), HF_HUB_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "nlpbook_helpers", "train", "--preset", "offline", "--set", "epochs=1",
+         "--set", "max_train_examples=600", "--set", "max_test_examples=200", "--set", "progress_bar=False",
+         "--set", f"downstream_model_dir='{tmp_path}'"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for stage in range(1, 8):
+        assert f"[{stage}/7]" in done.stdout, done.stdout
+    assert "test accuracy: 0." in done.stdout
+
+
+def test_command_line_reports_bad_arguments():
+    done = subprocess.run([sys.executable, "-m", "nlpbook_helpers", "train", "--set", "batch_size=0"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "batch_size=0: must be an integer >= 1" in done.stderr
