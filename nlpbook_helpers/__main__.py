@@ -59,19 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _prepare(args, step) -> int:
-    from .corpus import download_corpus, load_corpus
-    from .model import count_parameters, load_pretrained_model, prepare_pretrained
-    from .tokenizer import check_vocab_matches, load_tokenizer
+    from .training import prepare_stages
 
-    step(2, f"corpus in {download_corpus(args)}")
-    corpus = load_corpus(args)
-    step(2, f"{len(corpus.train)} train / {len(corpus.test)} test reviews")
-    prepare_pretrained(args)
-    model = load_pretrained_model(args)
-    step(3, f"model {args.pretrained_model_name}: {count_parameters(model):,} parameters")
-    tokenizer = load_tokenizer(args)
-    check_vocab_matches(tokenizer, model)
-    step(4, f"tokenizer: {len(tokenizer)} tokens")
+    prepare_stages(args, report=step)
     return 0
 
 

@@ -12,12 +12,12 @@ from pytorch_lightning.loggers import CSVLogger
 
 from .corpus import download_corpus, load_corpus
 from .data import NsmcDataset, make_dataloader
-from .model import load_pretrained_model, prepare_pretrained
+from .model import count_parameters, load_pretrained_model, prepare_pretrained
 from .task import ClassificationTask
 from .tokenizer import check_vocab_matches, load_tokenizer
 
 __all__ = ["LABEL_NAMES", "Prediction", "TrainingResult", "resolve_precision", "make_trainer", "last_checkpoint",
-           "fit", "predict", "save_finetuned", "train"]
+           "fit", "predict", "save_finetuned", "prepare_stages", "train"]
 
 LABEL_NAMES = {0: "부정", 1: "긍정"}
 
@@ -117,20 +117,26 @@ class TrainingResult:
     tokenizer: object
 
 
-def train(args, callbacks: Sequence[pl.Callback] = (), resume: bool = True,
-          report: Callable[[int, str], None] = lambda stage, text: None, **trainer_overrides) -> TrainingResult:
-    """Stages 2→7 in one call: corpus, pretrained model, tokenizer, data loaders, task, fit, test, save.
-    `report(stage, text)` is called as each stage is done (the command line prints it)."""
-    pl.seed_everything(args.seed, workers=True, verbose=False)
+def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text: None):
+    """Stages 2→4: corpus (downloaded or written once), pretrained model (built once offline), its tokenizer."""
     download_corpus(args)
     corpus = load_corpus(args)
     report(2, f"corpus: {len(corpus.train)} train / {len(corpus.test)} test reviews")
     prepare_pretrained(args)
     model = load_pretrained_model(args)
-    report(3, f"pretrained model: {args.pretrained_model_name}")
+    report(3, f"pretrained model: {args.pretrained_model_name} ({count_parameters(model):,} parameters)")
     tokenizer = load_tokenizer(args)
     check_vocab_matches(tokenizer, model)
     report(4, f"tokenizer: {len(tokenizer)} tokens")
+    return corpus, model, tokenizer
+
+
+def train(args, callbacks: Sequence[pl.Callback] = (), resume: bool = True,
+          report: Callable[[int, str], None] = lambda stage, text: None, **trainer_overrides) -> TrainingResult:
+    """Stages 2→7 in one call: corpus, pretrained model, tokenizer, data loaders, task, fit, test, save.
+    `report(stage, text)` is called as each stage is done (the command line prints it)."""
+    pl.seed_everything(args.seed, workers=True, verbose=False)
+    corpus, model, tokenizer = prepare_stages(args, report)
     cache_dir = Path(args.downstream_model_dir).expanduser() / "features"
     train_set = NsmcDataset(corpus.train, tokenizer, args.max_seq_length, cache_dir=cache_dir)
     test_set = NsmcDataset(corpus.test, tokenizer, args.max_seq_length, cache_dir=cache_dir)
