@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 from transformers import BertConfig, BertForSequenceClassification, BertModel
+from transformers.utils import logging as transformers_logging
 
 from .settings import model_source
 
@@ -86,7 +87,8 @@ def prepare_pretrained(args) -> str:
 def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassification:
     """`BertForSequenceClassification.from_pretrained` for a hub name or a local directory, with clear errors.
 
-    The classifier head on top is new (randomly initialised) in both presets; only the body is pretrained.
+    The classifier head on top is new (randomly initialised) in both presets; only the body is pretrained
+    (`from_pretrained(..., output_loading_info=True)` lists those new weights; notebook 03 shows it).
     Also checks `args.max_seq_length` against the model's `max_position_embeddings`.
     """
     name = args.pretrained_model_name
@@ -95,6 +97,8 @@ def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassific
         raise ModelLoadError(f"{source}: no config.json there. For the offline preset run prepare_pretrained(args) "
                              "first; for a checkpoint of your own, point pretrained_model_name at the directory "
                              "that holds config.json and the weights")
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()   # its LOAD REPORT (absolute path, terminal-width table) is noise here
     try:
         model = BertForSequenceClassification.from_pretrained(
             source, num_labels=num_labels, local_files_only=is_local)
@@ -103,6 +107,8 @@ def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassific
             f"could not load {name!r} ({error.__class__.__name__}: {str(error).splitlines()[0]}). Without network "
             "access use the offline preset (make_arguments('offline')), or download the model where there is a "
             "network and set pretrained_model_name to its local directory") from error
+    finally:
+        transformers_logging.set_verbosity(verbosity)
     args.validate(max_position_embeddings=model.config.max_position_embeddings)
     return model
 

@@ -56,7 +56,7 @@ def train_wordpiece_vocab(texts: Iterable[str], vocab_size: int, out_file: str |
     wordpiece = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True,
                                        handle_chinese_chars=True)
     wordpiece.train_from_iterator(list(texts), vocab_size=vocab_size, min_frequency=min_frequency,
-                                  limit_alphabet=3000,
+                                  limit_alphabet=3000, show_progress=False,
                                   special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
     vocab = wordpiece.get_vocab()
     out_file = Path(out_file)
