@@ -87,3 +87,39 @@ def test_command_line_reports_bad_arguments():
     done = subprocess.run([sys.executable, "-m", "nlpbook_helpers", "train", "--set", "batch_size=0"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "batch_size=0: must be an integer >= 1" in done.stderr
+
+
+def test_the_book_preset_path_runs_on_local_files(tmp_path, no_network):
+    """kcbert-nsmc's code path (Korpora corpus layout, a checkpoint directory in kcbert's layout made by
+    transformers itself) trains without a network when the files are already in place."""
+    import shutil
+
+    from transformers import BertConfig, BertModel
+
+    from nlpbook_helpers.embedded_corpus import generate_reviews
+    from nlpbook_helpers.model import OFFLINE_VOCAB
+
+    checkpoint = tmp_path / "kcbert-like"
+    torch.manual_seed(0)
+    vocab_size = len(OFFLINE_VOCAB.read_text(encoding="utf-8").splitlines())
+    BertModel(BertConfig(vocab_size=vocab_size, hidden_size=64, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=128, max_position_embeddings=300)).save_pretrained(checkpoint)
+    shutil.copyfile(OFFLINE_VOCAB, checkpoint / "vocab.txt")
+    (checkpoint / "tokenizer_config.json").write_text('{"do_lower_case": false, "model_max_length": 300}')
+    corpus = tmp_path / "korpora" / "nsmc"
+    corpus.mkdir(parents=True)
+    for name, start in (("ratings_train.txt", 1), ("ratings_test.txt", 9001)):
+        rows = [f"{i}\t{text}\t{label}" for i, text, label in generate_reviews(200, seed=start, start_id=start)]
+        rows[3] = f"{start + 3}\t그냥 \"음... 글쎄\t0"          # a stray quote: still one row
+        rows[4] = f"{start + 4}\t\t1"                           # an empty review: kept
+        (corpus / name).write_text("id\tdocument\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+    args = make_arguments("kcbert-nsmc", pretrained_model_name=str(checkpoint),
+                          downstream_corpus_root_dir=str(tmp_path / "korpora"),
+                          downstream_model_dir=str(tmp_path / "run"), epochs=1, progress_bar=False)
+    stages = []
+    result = train(args, report=lambda stage, text: stages.append((stage, text)), max_steps=3,
+                   limit_val_batches=2, limit_test_batches=2)
+    assert not no_network
+    assert ("2", "corpus: 200 train / 200 test reviews") == (str(stages[0][0]), stages[0][1])
+    assert 0.0 <= result.test_acc <= 1.0 and result.finetuned_dir.is_dir()
