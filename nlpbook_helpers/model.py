@@ -58,8 +58,9 @@ def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
 
     vocab_size = sum(1 for line in vocab_file.read_text(encoding="utf-8").splitlines() if line)
     config = BertConfig(vocab_size=vocab_size, type_vocab_size=2, pad_token_id=0, **dims)
-    torch.manual_seed(seed)
-    model = BertModel(config)
+    with torch.random.fork_rng(devices=[]):      # seeded here without disturbing the caller's random state
+        torch.manual_seed(seed)
+        model = BertModel(config)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=directory.parent))
     try:

@@ -13,6 +13,7 @@ from pytorch_lightning.loggers import CSVLogger
 from .corpus import download_corpus, load_corpus
 from .data import NsmcDataset, make_dataloader
 from .model import count_parameters, load_pretrained_model, prepare_pretrained
+from .settings import shown_path
 from .task import ClassificationTask
 from .tokenizer import check_vocab_matches, load_tokenizer
 
@@ -124,7 +125,7 @@ def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text
     report(2, f"corpus: {len(corpus.train)} train / {len(corpus.test)} test reviews")
     prepare_pretrained(args)
     model = load_pretrained_model(args)
-    report(3, f"pretrained model: {args.pretrained_model_name} ({count_parameters(model):,} parameters)")
+    report(3, f"pretrained model: {shown_path(args.pretrained_model_name)} ({count_parameters(model):,} parameters)")
     tokenizer = load_tokenizer(args)
     check_vocab_matches(tokenizer, model)
     report(4, f"tokenizer: {len(tokenizer)} tokens")

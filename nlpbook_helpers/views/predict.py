@@ -1,0 +1,77 @@
+"""Stage 7 views (notebook 07): the fine-tuned model's verdict on reviews: a static table and a "try it" widget."""
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+from IPython.display import HTML
+
+from ..training import Prediction, predict
+
+__all__ = ["prediction_html", "show_predictions", "try_your_model", "TryYourModel"]
+
+COLORS = {"긍정": "#1a7f37", "부정": "#cf222e"}
+
+
+def prediction_html(prediction: Prediction) -> str:
+    """One verdict: `<div class="nlpbook-try-result" data-label="긍정" data-probability="0.9731">`."""
+    color = COLORS.get(prediction.label_name, "#333")
+    return (f'<div class="nlpbook-try-result" data-label="{prediction.label_name}" '
+            f'data-probability="{prediction.probability:.4f}">'
+            f'<b style="color:{color}">{prediction.label_name}</b> (확률 {prediction.probability:.4f})</div>')
+
+
+def show_predictions(model, tokenizer, texts: Sequence[str], max_seq_length: int = 128) -> HTML:
+    """A table of reviews with the predicted label (긍정/부정) and its probability, rounded to 4 decimals."""
+    rows = []
+    for prediction in predict(model, tokenizer, list(texts), max_seq_length):
+        color = COLORS.get(prediction.label_name, "#333")
+        rows.append(f'<tr data-label="{prediction.label_name}" data-probability="{prediction.probability:.4f}">'
+                    f'<td style="text-align:left">{html.escape(prediction.text)}</td>'
+                    f'<td style="color:{color};font-weight:bold">{prediction.label_name}</td>'
+                    f"<td>{prediction.probability:.4f}</td></tr>")
+    return HTML('<table class="nlpbook-predictions"><tr><th style="text-align:left">리뷰</th><th>판정</th>'
+                f'<th>확률</th></tr>{"".join(rows)}</table>')
+
+
+class TryYourModel(widgets.VBox):
+    """A text box (Enter or the 판정 button) and the model's verdict for what was typed."""
+
+    def __init__(self, model, tokenizer, max_seq_length: int = 128, text: str = ""):
+        self.model, self.tokenizer, self.max_seq_length = model, tokenizer, max_seq_length
+        self.text = widgets.Text(value=text, placeholder="영화 리뷰를 써 보세요 (Enter 또는 판정)",
+                                 continuous_update=False, layout=widgets.Layout(width="32em"))
+        self.text.add_class("nlpbook-try-input")
+        self.button = widgets.Button(description="판정", button_style="primary")
+        self.result = widgets.HTML()
+        self.prediction: Prediction | None = None
+        # ipykernel may deliver widget events on another thread: the Enter (value) and the button (click) of one
+        # submission can then run at the same time, and predict() switching the model to eval mode and back would
+        # let one of them compute with dropout on. One judgement at a time.
+        self._lock = threading.RLock()
+        self.text.observe(self.judge, "value")          # continuous_update=False: after Enter (or leaving the box)
+        self.button.on_click(self.judge)
+        self.judge()
+        super().__init__([widgets.HBox([self.text, self.button]), self.result])
+
+    def judge(self, _event=None) -> None:
+        """Predict the label of the current text and show it."""
+        with self._lock:
+            text = self.text.value
+            if not text.strip():
+                self.prediction = None
+                self.result.value = ('<div class="nlpbook-try-result" data-label="" data-probability="">'
+                                     "리뷰를 입력하세요</div>")
+                return
+            self.prediction = predict(self.model, self.tokenizer, [text], self.max_seq_length)[0]
+            self.result.value = prediction_html(self.prediction)
+
+    def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
+        return f"TryYourModel(max_seq_length={self.max_seq_length})"
+
+
+def try_your_model(model, tokenizer, max_seq_length: int = 128, text: str = "") -> TryYourModel:
+    """The "try your model" widget: type a review, press Enter or 판정, read 긍정/부정 and its probability."""
+    return TryYourModel(model, tokenizer, max_seq_length, text)
