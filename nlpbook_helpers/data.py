@@ -79,8 +79,9 @@ class NsmcDataset(Dataset):
     @staticmethod
     def _load(path: Path) -> dict:
         with np.load(path) as stored:
-            bounds = np.concatenate([[0], np.cumsum(stored["lengths"])])
-            return {name: [stored[name][a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:])] for name in FEATURES}
+            arrays = {name: stored[name] for name in (*FEATURES, "lengths")}   # read each array once
+        split_at = np.cumsum(arrays["lengths"])[:-1]
+        return {name: [row.tolist() for row in np.split(arrays[name], split_at)] for name in FEATURES}
 
 
 def make_collate(tokenizer, padding: str = "dynamic", max_seq_length: int | None = None) -> DataCollatorWithPadding:
