@@ -1,6 +1,6 @@
 """Test session setup for the whole repository (unit tests, nbval notebooks, browser tests).
 
-Every test run uses its own NLPBOOK_HOME (`.nlpbook/test-home`, emptied at the start), never the user's
+Every test run uses its own NLPBOOK_HOME (`.nlpbook/test-home`, or $NLPBOOK_TEST_HOME; emptied at the start), never the user's
 ~/nlpbook: notebook outputs are then the same on every machine, and a student's checkpoints are never touched.
 The notebook kernels that nbval starts inherit this environment.
 """
@@ -8,7 +8,11 @@ import os
 import shutil
 from pathlib import Path
 
-TEST_HOME = Path(__file__).resolve().parent / ".nlpbook" / "test-home"
+# numbers from float arithmetic in cells tagged `nbval-approx` are compared within a tolerance (see the module)
+pytest_plugins = ["tests.nbval_approx"]
+
+# $NLPBOOK_TEST_HOME lets a second pytest session (e.g. one started by a test) use a home of its own
+TEST_HOME = Path(os.environ.get("NLPBOOK_TEST_HOME") or Path(__file__).resolve().parent / ".nlpbook" / "test-home")
 
 
 def pytest_configure(config):
