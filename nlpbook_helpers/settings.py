@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Arguments", "PRESETS", "make_arguments", "nlpbook_home", "model_source", "shown_path", "ArgumentsError"]
+__all__ = ["Arguments", "PRESETS", "make_arguments", "nlpbook_home", "model_source", "shown_path", "ArgumentsError",
+           "use_google_drive"]
 
 
 class ArgumentsError(ValueError):
@@ -16,6 +17,22 @@ class ArgumentsError(ValueError):
 def nlpbook_home() -> Path:
     """Where corpora, models and checkpoints live: $NLPBOOK_HOME, else ~/nlpbook (laptop, Colab, Binder alike)."""
     return Path(os.environ.get("NLPBOOK_HOME", Path.home() / "nlpbook")).expanduser()
+
+
+def use_google_drive(mount_point: str = "/content/drive") -> Path:
+    """Colab: mount Google Drive and make NLPBOOK_HOME `<mount_point>/MyDrive/nlpbook`, so checkpoints outlive the runtime."""
+    from google.colab import drive  # only in Colab; the notebooks' first cell calls this inside its Colab guard
+
+    drive.mount(mount_point)
+    my_drive = Path(mount_point) / "MyDrive"
+    if not my_drive.is_dir():
+        raise ArgumentsError(f"Google Drive is not mounted: {my_drive} does not exist after drive.mount"
+                             f"({mount_point!r}). Run the first cell again and allow access, or set USE_DRIVE = False.")
+    home = my_drive / "nlpbook"
+    home.mkdir(exist_ok=True)
+    os.environ["NLPBOOK_HOME"] = str(home)
+    print(f"NLPBOOK_HOME = {home} (Google Drive: corpus, models and checkpoints stay after the runtime ends)")
+    return home
 
 
 def shown_path(path: str | Path) -> str:

@@ -63,3 +63,44 @@ def test_model_source_tells_hub_names_from_directories(tmp_path):
 
 def test_dataclass_defaults_are_valid_once_a_model_is_named():
     assert Arguments(pretrained_model_name="x").validate().preset == "offline"
+
+
+def _fake_colab(monkeypatch, mount_creates_my_drive: bool):
+    """A stand-in for google.colab.drive: mount() records its argument and, like Colab, creates MyDrive."""
+    import sys
+    import types
+    from pathlib import Path
+
+    mounted = []
+
+    def mount(mount_point):
+        mounted.append(mount_point)
+        if mount_creates_my_drive:
+            (Path(mount_point) / "MyDrive").mkdir(parents=True)
+
+    google, colab, drive = types.ModuleType("google"), types.ModuleType("google.colab"), types.ModuleType("drive")
+    drive.mount, colab.drive, google.colab = mount, drive, colab
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
+    return mounted
+
+
+def test_use_google_drive_moves_the_home_into_drive_before_arguments_are_made(monkeypatch, tmp_path):
+    from nlpbook_helpers.settings import use_google_drive
+
+    monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path / "elsewhere"))
+    mounted = _fake_colab(monkeypatch, mount_creates_my_drive=True)
+    home = use_google_drive(str(tmp_path / "drive"))
+    assert mounted == [str(tmp_path / "drive")] and home == tmp_path / "drive" / "MyDrive" / "nlpbook"
+    assert home.is_dir() and make_arguments().downstream_model_dir.startswith(str(home))
+
+
+def test_use_google_drive_says_so_when_the_drive_is_not_there(monkeypatch, tmp_path):
+    from nlpbook_helpers.settings import use_google_drive
+
+    monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path / "home"))
+    _fake_colab(monkeypatch, mount_creates_my_drive=False)
+    with pytest.raises(ArgumentsError, match="USE_DRIVE = False"):
+        use_google_drive(str(tmp_path / "drive"))
+    assert make_arguments().downstream_model_dir.startswith(str(tmp_path / "home"))   # home unchanged
