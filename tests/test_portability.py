@@ -4,7 +4,8 @@ The training notebooks are run again under nbval with OMP_NUM_THREADS=1 (the sto
 the machine's default, 2 threads here; students have 4-16, Colab 2) against the same stored outputs. Cells
 tagged `nbval-approx` compare their numbers within tests/nbval_approx.TOLERANCE; every number it had to let
 through is reported, and the test requires at least one: the raw values really differed, so the tolerance (not
-luck) is what makes the outputs hold.
+luck) is what makes the outputs hold. (OMP_NUM_THREADS=3 gave the very numbers of 2 threads on this machine, AMD
+EPYC, 2026-11-25, so one thread is the run that shows a difference.)
 """
 from __future__ import annotations
 
