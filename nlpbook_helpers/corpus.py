@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from .embedded_corpus import write_embedded_corpus
+from .files import build_lock
+from .settings import network_timeout
 
 __all__ = ["Example", "Corpus", "CorpusError", "corpus_dir", "download_corpus", "read_nsmc_file", "load_corpus"]
 
@@ -44,20 +47,40 @@ def corpus_dir(args) -> Path:
 
 
 def download_corpus(args) -> Path:
-    """Put ratings_train.txt and ratings_test.txt into corpus_dir(args) unless both are there; return the folder."""
+    """Put ratings_train.txt and ratings_test.txt into corpus_dir(args) unless both are there; return the folder.
+
+    Only missing files are created: a file of the user's is never replaced (a folder with only one of the two
+    files, not written by nlpbook_helpers, is an error that says what to do).
+    """
     target = corpus_dir(args)
+    for name in FILES.values():
+        if (target / name).is_dir():
+            raise CorpusError(f"{target / name} is a directory, not a file: move it away (the corpus is the two "
+                              f"files {' and '.join(FILES.values())} directly in {target}), then run again")
     missing = [name for name in FILES.values() if not (target / name).is_file()]
     if not missing:
         return target                       # already there: never touch the network or the files
     if args.corpus_source == "embedded":
-        write_embedded_corpus(target, seed=args.seed)
+        try:
+            write_embedded_corpus(target, seed=args.seed)
+        except FileExistsError as error:
+            yours = Path(error.filename).name
+            absent = " and ".join(name for name in FILES.values() if name != yours)
+            raise CorpusError(
+                f"{target}: {yours} is there but {absent} is missing, and {yours} is not the embedded corpus "
+                f"(nlpbook_helpers did not write it), so it was left unchanged and nothing was written. Fix: put "
+                f"your own {absent} (NSMC format) beside it, or move {yours} elsewhere to get the embedded corpus, "
+                "or set downstream_corpus_root_dir to another folder") from None
         return target
     if args.corpus_source != "korpora":
         raise CorpusError(f"corpus_source={args.corpus_source!r}: use 'embedded' (offline) or 'korpora' (download)")
     if args.downstream_corpus_name != "nsmc":
         raise CorpusError(f"downstream_corpus_name={args.downstream_corpus_name!r}: with corpus_source='korpora' "
                           "only 'nsmc' comes in NSMC format; set downstream_corpus_name='nsmc'")
-    _fetch_with_korpora(args, target, missing)
+    with build_lock(target):                # another process may be downloading into the same folder: take turns
+        missing = [name for name in missing if not (target / name).is_file()]
+        if missing:
+            _fetch_with_korpora(args, target, missing)
     return target
 
 
@@ -68,16 +91,25 @@ def _fetch_with_korpora(args, target: Path, missing: list[str]) -> None:
 
     root = Path(args.downstream_corpus_root_dir).expanduser()
     staging = root / f".download-{args.downstream_corpus_name}"
+    shutil.rmtree(staging, ignore_errors=True)   # what an interrupted download left (we hold the folder's lock)
+    seconds = network_timeout()
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)       # Korpora 0.2 calls urlopen without a timeout: this gives it one
     try:
         # Korpora 0.2 writes <root_dir>/nsmc/ratings_{train,test}.txt and always asks the server first
         Korpora.fetch(args.downstream_corpus_name, root_dir=str(staging))
     except Exception as error:
         shutil.rmtree(staging, ignore_errors=True)
+        stalled = isinstance(getattr(error, "reason", error), TimeoutError)
+        why = (f"no answer within {seconds:g} s; set NLPBOOK_NETWORK_TIMEOUT=<seconds> to wait longer"
+               if stalled else f"{type(error).__name__}: {error}")
         raise CorpusError(
-            f"could not download {args.downstream_corpus_name} with Korpora ({type(error).__name__}: {error}). "
+            f"could not download {args.downstream_corpus_name} with Korpora ({why}). "
             "Is there no network here? Then either use the offline preset "
-            "(make_arguments(\"offline\"), the embedded corpus) or "
+            "(make_arguments(\"offline\"), or --preset offline on the command line: the embedded corpus) or "
             f"put {' and '.join(FILES.values())} into {target} by hand, then run again") from error
+    finally:
+        socket.setdefaulttimeout(previous)
     fetched = staging / args.downstream_corpus_name
     target.mkdir(parents=True, exist_ok=True)
     for name in missing:
@@ -101,6 +133,9 @@ def read_nsmc_file(path, empty_documents: str = "keep") -> tuple[list[Example], 
     if empty_documents not in ("keep", "skip"):
         raise CorpusError(f"empty_documents={empty_documents!r}: use 'keep' or 'skip'")
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise CorpusError(f"{path} is a directory, not a file: move it away and put the NSMC-format file there "
+                          f"(run download_corpus(args) to get {path.name})")
     if not path.is_file():
         raise CorpusError(f"{path} does not exist: run download_corpus(args) first, which puts "
                           f"{' and '.join(FILES.values())} into {path.parent}")

@@ -9,10 +9,11 @@ and about 3% flipped labels.
 """
 from __future__ import annotations
 
-import os
+import errno
 import random
-import tempfile
 from pathlib import Path
+
+from .files import build_lock, remove_leftovers, write_atomically
 
 __all__ = ["write_embedded_corpus", "generate_reviews", "LABEL_NOISE", "TRAIN_START_ID", "TEST_START_ID"]
 
@@ -297,27 +298,30 @@ def generate_reviews(n: int, seed: int = 7, start_id: int = TRAIN_START_ID,
     return reviews
 
 
-def _write_atomically(path: Path, rows: list[tuple[str, str, int]]) -> None:
+def _file_content(rows: list[tuple[str, str, int]]) -> bytes:
     lines = ["id\tdocument\tlabel"] + [f"{i}\t{text}\t{label}" for i, text, label in rows]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write("\n".join(lines) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)       # an interrupted write leaves the old file (or none), never half a file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def write_embedded_corpus(directory, seed: int = 7, n_train: int = 6000, n_test: int = 1500) -> dict[str, Path]:
-    """Write ratings_train.txt and ratings_test.txt (NSMC format) into directory; return their paths."""
+    """Write ratings_train.txt and ratings_test.txt (NSMC format) into directory where missing; return their paths.
+
+    A file that is already there is kept when it is this corpus byte for byte; any other file is someone's own
+    data: FileExistsError, and nothing is written. Safe when several processes write the same folder at once.
+    """
     if not 0 < n_train <= TEST_START_ID - TRAIN_START_ID or n_test <= 0:
         raise ValueError(f"n_train={n_train}, n_test={n_test}: use 1..{TEST_START_ID - TRAIN_START_ID} and >= 1")
     directory = Path(directory).expanduser()
-    directory.mkdir(parents=True, exist_ok=True)
     paths = {"train": directory / "ratings_train.txt", "test": directory / "ratings_test.txt"}
-    _write_atomically(paths["train"], generate_reviews(n_train, seed, TRAIN_START_ID))
-    _write_atomically(paths["test"], generate_reviews(n_test, seed, TEST_START_ID))
+    with build_lock(directory):
+        remove_leftovers(directory, *(f".{path.name}.*.tmp" for path in paths.values()))
+        contents = {"train": _file_content(generate_reviews(n_train, seed, TRAIN_START_ID)),
+                    "test": _file_content(generate_reviews(n_test, seed, TEST_START_ID))}
+        for split, path in paths.items():
+            if path.exists() and (not path.is_file() or path.read_bytes() != contents[split]):
+                raise FileExistsError(errno.EEXIST, f"{path} is not the embedded corpus (seed={seed}): nlpbook_helpers "
+                                      "did not write it, so it was left as it is and nothing was written", str(path))
+        for split, path in paths.items():
+            if not path.exists():           # written under a temporary name, then renamed: never half a file
+                write_atomically(path, lambda stream, data=contents[split]: stream.write(data))
     return paths

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Arguments", "PRESETS", "make_arguments", "nlpbook_home", "model_source", "shown_path", "ArgumentsError",
-           "use_google_drive"]
+           "use_google_drive", "network_timeout", "hub_unreachable"]
+
+NETWORK_TIMEOUT = 30.0     # seconds to wait for an answer (Korpora's download, the hub); $NLPBOOK_NETWORK_TIMEOUT
 
 
 class ArgumentsError(ValueError):
@@ -44,11 +49,62 @@ def shown_path(path: str | Path) -> str:
         return str(path)
 
 
+def network_timeout() -> float:
+    """Seconds to wait for the network to answer: $NLPBOOK_NETWORK_TIMEOUT, else 30."""
+    raw = os.environ.get("NLPBOOK_NETWORK_TIMEOUT", "").strip()
+    try:
+        seconds = float(raw) if raw else NETWORK_TIMEOUT
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise ArgumentsError(f"NLPBOOK_NETWORK_TIMEOUT={raw!r}: must be a number of seconds > 0, e.g. 30")
+    return seconds
+
+
+def hub_unreachable(name: str) -> str | None:
+    """None if the Hugging Face hub answers within network_timeout() (or HF_HUB_OFFLINE=1), else why it does not."""
+    from huggingface_hub import constants
+
+    if getattr(constants, "HF_HUB_OFFLINE", False):
+        return None                          # the hub client will not ask the network at all
+    seconds = network_timeout()
+    try:
+        urllib.request.urlopen(f"{constants.ENDPOINT}/api/models/{name}", timeout=seconds).close()
+    except urllib.error.HTTPError:
+        return None                          # it answered (e.g. 404): from_pretrained says what is wrong
+    except (OSError, ValueError) as error:   # no network, a refused or stalled connection, a broken proxy setting
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, TimeoutError):
+            return (f"{constants.ENDPOINT} did not answer within {seconds:g} s; "
+                    "set NLPBOOK_NETWORK_TIMEOUT=<seconds> to wait longer")
+        return f"{constants.ENDPOINT} cannot be reached ({reason})"
+    return None
+
+
 def model_source(name: str) -> tuple[str, bool]:
     """(what to pass to from_pretrained, whether it is a local directory) for a hub name or a path."""
     local = Path(name).expanduser()
     is_local = local.is_absolute() or name.startswith((".", "~")) or local.exists()
     return (str(local) if is_local else name), is_local
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)    # True is an int to Python, not to a student
+
+
+# annotation of an Arguments field → (accepted types, what to tell the user)
+_TYPES = {"int": ((int,), "an integer"), "float": ((int, float), "a number"), "bool": ((bool,), "True or False"),
+          "str": ((str,), "a string"), "int | None": ((int, type(None)), "an integer or None"),
+          "int | str": ((int, str), "an integer or a string"), "dict": ((dict,), "a dict")}
+
+
+def _type_problem(item: dataclasses.Field, value) -> str | None:
+    """What is wrong with the type of `value` for the field `item`, or None."""
+    accepted, words = _TYPES.get(str(item.type), ((object,), ""))
+    if isinstance(value, accepted) and (bool in accepted or not isinstance(value, bool)):
+        return None
+    example = "" if item.default in (dataclasses.MISSING, "") else f" (e.g. {item.name}={item.default!r})"
+    return f"{item.name}={value!r}: must be {words}, not {type(value).__name__}{example}"
 
 
 @dataclass
@@ -96,13 +152,16 @@ class Arguments:
         need(bool(self.pretrained_model_name), "pretrained_model_name is empty: give a hub name or a local directory")
         need(self.corpus_source in ("embedded", "korpora"),
              f"corpus_source={self.corpus_source!r}: use 'embedded' (offline) or 'korpora' (download)")
-        need(isinstance(self.batch_size, int) and self.batch_size >= 1,
+        need(_is_int(self.batch_size) and self.batch_size >= 1,
              f"batch_size={self.batch_size!r}: must be an integer >= 1 (the book uses 32)")
-        need(self.learning_rate > 0, f"learning_rate={self.learning_rate!r}: must be > 0 (the book uses 5e-5)")
-        need(isinstance(self.epochs, int) and self.epochs >= 1, f"epochs={self.epochs!r}: must be an integer >= 1")
-        need(0 <= self.warmup_ratio < 1, f"warmup_ratio={self.warmup_ratio!r}: must be in [0, 1)")
-        need(isinstance(self.max_seq_length, int) and self.max_seq_length >= 8,
+        need(_is_int(self.epochs) and self.epochs >= 1, f"epochs={self.epochs!r}: must be an integer >= 1")
+        need(_is_int(self.max_seq_length) and self.max_seq_length >= 8,
              f"max_seq_length={self.max_seq_length!r}: must be an integer >= 8")
+        for item in dataclasses.fields(self):
+            problem = _type_problem(item, getattr(self, item.name))
+            need(problem is None, problem or "")
+        need(self.learning_rate > 0, f"learning_rate={self.learning_rate!r}: must be > 0 (the book uses 5e-5)")
+        need(0 <= self.warmup_ratio < 1, f"warmup_ratio={self.warmup_ratio!r}: must be in [0, 1)")
         if max_position_embeddings is not None:
             need(self.max_seq_length <= max_position_embeddings,
                  f"max_seq_length={self.max_seq_length} is longer than the model's max_position_embeddings="
@@ -116,7 +175,7 @@ class Arguments:
              f"monitor={self.monitor!r}: write '<min|max> <metric>', e.g. 'min val_loss' or 'max val_acc'")
         for name in ("max_train_examples", "max_test_examples"):
             value = getattr(self, name)
-            need(value is None or (isinstance(value, int) and value >= 1), f"{name}={value!r}: use None or an integer >= 1")
+            need(value is None or (_is_int(value) and value >= 1), f"{name}={value!r}: use None or an integer >= 1")
         return self
 
 

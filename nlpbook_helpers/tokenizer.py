@@ -6,7 +6,8 @@ from typing import Iterable
 
 from transformers import BertTokenizer
 
-from .settings import model_source
+from .files import write_atomically
+from .settings import hub_unreachable, model_source
 
 __all__ = ["TokenizerError", "load_tokenizer", "check_vocab_matches", "train_wordpiece_vocab"]
 
@@ -23,12 +24,15 @@ def load_tokenizer(args) -> BertTokenizer:
     """
     name = args.pretrained_model_name
     source, is_local = model_source(name)
+    unreachable = None if is_local else hub_unreachable(name)   # a stalled network must not hang from_pretrained
     try:
-        tokenizer = BertTokenizer.from_pretrained(source, do_lower_case=False, local_files_only=is_local)
+        tokenizer = BertTokenizer.from_pretrained(source, do_lower_case=False,
+                                                  local_files_only=is_local or unreachable is not None)
     except OSError as error:
         raise TokenizerError(
-            f"could not load the tokenizer of {name!r} ({str(error).splitlines()[0]}). Without network access use "
-            "the offline preset, or set pretrained_model_name to a local directory with vocab.txt") from error
+            f"could not load the tokenizer of {name!r} ({unreachable or str(error).splitlines()[0]}). Without "
+            "network access use the offline preset (make_arguments('offline'), or --preset offline on the command "
+            "line), or set pretrained_model_name to a local directory with vocab.txt") from error
     if len(tokenizer) <= len(tokenizer.all_special_tokens):
         where = Path(source) / "vocab.txt" if is_local else name
         raise TokenizerError(f"{where}: the tokenizer has only its {len(tokenizer)} special tokens, no vocabulary. "
@@ -61,5 +65,5 @@ def train_wordpiece_vocab(texts: Iterable[str], vocab_size: int, out_file: str |
     vocab = wordpiece.get_vocab()
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text("".join(f"{token}\n" for token in sorted(vocab, key=vocab.get)), encoding="utf-8")
-    return out_file
+    text = "".join(f"{token}\n" for token in sorted(vocab, key=vocab.get))
+    return write_atomically(out_file, lambda stream: stream.write(text.encode("utf-8")))   # never half a vocab
