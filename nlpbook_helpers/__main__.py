@@ -10,15 +10,22 @@ __all__ = ["main"]
 
 
 def _parse_overrides(pairs: list[str]) -> dict:
+    """`--set FIELD=VALUE` pairs as Python values (1 → int, 5e-5 → float, None, True); text fields keep the text."""
+    from dataclasses import fields
+
+    from .settings import Arguments
+
+    text_fields = {item.name for item in fields(Arguments) if item.type == "str"}
     overrides = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep:
             raise SystemExit(f"--set {pair!r}: write FIELD=VALUE, e.g. --set epochs=1")
         try:
-            overrides[key] = ast.literal_eval(raw)
+            value = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
-            overrides[key] = raw
+            value = raw                      # abc stays 'abc': validation then names the field and the type
+        overrides[key] = raw if key in text_fields and not isinstance(value, str) else value   # precision=32 → '32'
     return overrides
 
 
@@ -31,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--preset", default="offline", help="offline (default) or kcbert-nsmc")
         command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                              help="override an argument, e.g. --set epochs=1 --set batch_size=16")
+        if name == "train":
+            when = command.add_mutually_exclusive_group()
+            when.add_argument("--fresh", action="store_true",
+                              help="start a new run (a new run_<N> folder) even if one with the same inputs can continue")
+            when.add_argument("--resume", action="store_true",
+                              help="continue the earlier run, or fail saying what changed (default: continue it "
+                                   "only when nothing that decides the result changed, else start a new run)")
     build = commands.add_parser("build-vocab", help="(maintainers) retrain the offline WordPiece vocabulary")
     build.add_argument("--out", required=True)
     build.add_argument("--vocab-size", type=int, default=8000)
@@ -50,9 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     step(1, f"arguments: preset={args.preset}, model={args.pretrained_model_name}")
     if options.command == "prepare":
         return _prepare(args, step)
+    from .corpus import CorpusError
+    from .runs import RunError
     from .training import train
 
-    result = train(args, report=step)
+    try:
+        result = train(args, resume=False if options.fresh else "require" if options.resume else True, report=step)
+    except (ArgumentsError, CorpusError, RunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2 if isinstance(error, ArgumentsError) else 1
+    if result.status == "already finished":
+        print(f"test accuracy: {result.test_acc:.4f}  test loss: {result.test_loss:.4f}  (recorded in "
+              f"{result.run_dir / 'run.json'} when that run finished; not retrained, not re-tested)")
+        print(f"fine-tuned model: {result.finetuned_dir}")
+        return 0
     step(7, f"fine-tuned model saved to {result.finetuned_dir}")
     print(f"test accuracy: {result.test_acc:.4f}  test loss: {result.test_loss:.4f}")
     return 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import logging
+import zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -14,9 +14,35 @@ from torch.utils.data import DataLoader, Dataset
 from transformers import DataCollatorWithPadding
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-__all__ = ["NsmcDataset", "feature_cache_key", "make_collate", "make_dataloader", "padding_stats"]
+from .corpus import Corpus, CorpusError
+from .files import save_in_cache
+
+__all__ = ["NsmcDataset", "check_splits", "feature_cache_key", "make_collate", "make_dataloader", "padding_stats"]
 
 FEATURES = ("input_ids", "token_type_ids", "attention_mask")
+LABEL_NAMES = {0: "0 (negative)", 1: "1 (positive)"}
+log = logging.getLogger(__name__)
+
+
+def check_splits(corpus: Corpus, args) -> None:
+    """Before tokenizing: each split has reviews and the training reviews hold both labels; errors name the file."""
+    for split, examples in (("train", corpus.train), ("test", corpus.test)):
+        stats = corpus.stats[split]
+        if not examples:
+            why = ("it has only its header line" if stats["lines"] == 0 else
+                   f"all {stats['lines']} reviews are empty and empty_documents='skip' dropped them")
+            raise CorpusError(f"{stats['path']}: no {split} reviews ({why}). Fix: add reviews below the header "
+                              "(id<TAB>document<TAB>label, one per line)"
+                              + ("" if stats["lines"] == 0 else ", or set empty_documents='keep'"))
+    labels = {example.label for example in corpus.train}
+    if len(labels) == 1:
+        label, limit = labels.pop(), args.max_train_examples
+        cut = limit is not None and corpus.stats["train"]["kept"] > limit
+        scope = f"the first {limit} (max_train_examples={limit})" if cut else f"all {len(corpus.train)}"
+        raise CorpusError(f"{corpus.stats['train']['path']}: {scope} training reviews have label "
+                          f"{LABEL_NAMES.get(label, label)}: a classifier learns nothing from one class. Fix: add "
+                          "reviews of the other label (check the label column)"
+                          + (", or raise max_train_examples" if cut else ""))
 
 
 def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int) -> str:
@@ -41,6 +67,9 @@ class NsmcDataset(Dataset):
 
     def __init__(self, examples: Sequence, tokenizer, max_seq_length: int, cache_dir: str | Path | None = None):
         self.examples = list(examples)
+        if not self.examples:
+            raise CorpusError("NsmcDataset got no examples: the split is empty (check the corpus file, "
+                              "max_*_examples and empty_documents; check_splits(corpus, args) names the file)")
         self.labels = [example.label for example in self.examples]
         self.cache_file = None
         self.loaded_from_cache = False
@@ -48,9 +77,9 @@ class NsmcDataset(Dataset):
             key = feature_cache_key(self.examples, tokenizer, max_seq_length)
             self.cache_file = Path(cache_dir).expanduser() / f"features-{key[:24]}.npz"
         if self.cache_file is not None and self.cache_file.is_file():
-            self.features = self._load(self.cache_file)
-            self.loaded_from_cache = True
-        else:
+            self.features = self._load_or_discard(self.cache_file, len(self.examples))
+            self.loaded_from_cache = self.features is not None
+        if not self.loaded_from_cache:
             encoded = tokenizer([example.text for example in self.examples], truncation=True,
                                 max_length=max_seq_length)
             self.features = {name: encoded[name] for name in FEATURES}
@@ -71,10 +100,23 @@ class NsmcDataset(Dataset):
         arrays = {name: np.concatenate([np.asarray(row, dtype=np.int32) for row in self.features[name]])
                   if self.features[name] else np.zeros(0, np.int32) for name in FEATURES}
         arrays["lengths"] = np.asarray([len(row) for row in self.features["input_ids"]], dtype=np.int64)
-        handle, staging = tempfile.mkstemp(suffix=".npz", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.replace(staging, path)
+        # umask permissions, renamed into place, older versions' tmp*.npz removed, only the 8 newest caches kept
+        save_in_cache(path, lambda stream: np.savez(stream, **arrays), "features-*.npz", keep=8,
+                      leftovers=("tmp*.npz",))
+
+    @classmethod
+    def _load_or_discard(cls, path: Path, count: int) -> dict | None:
+        """The cached features, or None after deleting a damaged cache file (truncated, or not of `count` reviews)."""
+        try:
+            features = cls._load(path)
+            if len(features["input_ids"]) == count:
+                return features
+            problem = f"{len(features['input_ids'])} reviews instead of {count}"
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
+            problem = f"{type(error).__name__}: {error}"
+        log.warning(f"{path}: damaged feature cache ({problem}); deleted it, tokenizing again")
+        path.unlink(missing_ok=True)
+        return None
 
     @staticmethod
     def _load(path: Path) -> dict:

@@ -9,7 +9,20 @@ import torch
 from torchmetrics.classification import MulticlassAccuracy
 from transformers import get_linear_schedule_with_warmup
 
-__all__ = ["ClassificationTask", "make_optimizer", "make_scheduler"]
+from .settings import ArgumentsError
+
+__all__ = ["ClassificationTask", "LOGGED_METRICS", "check_monitor", "make_optimizer", "make_scheduler"]
+
+# what ClassificationTask logs while fitting (`args.monitor` must name one of them); test_* come from trainer.test
+LOGGED_METRICS = ("val_loss", "val_acc", "train_loss", "train_acc")
+
+
+def check_monitor(monitor: str) -> None:
+    """Raise ArgumentsError at once (not after an epoch) when `monitor` names a metric the task does not log."""
+    direction, _, metric = monitor.partition(" ")
+    if direction not in ("min", "max") or metric not in LOGGED_METRICS:
+        raise ArgumentsError(f"monitor={monitor!r}: the task logs {', '.join(LOGGED_METRICS)}; write '<min|max> "
+                             "<metric>' with one of them, e.g. 'min val_loss' (the default) or 'max val_acc'")
 
 
 def make_optimizer(model: torch.nn.Module, learning_rate: float, weight_decay: float) -> torch.optim.AdamW:

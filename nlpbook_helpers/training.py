@@ -1,24 +1,34 @@
-"""Stage 7 (notebook 07): the trainer, fit (and resume), test, predict, save the fine-tuned model."""
+"""Stage 7 (notebook 07): the trainer, fit (and resume), test, predict, save the fine-tuned model.
+
+Each run has its own folder `<downstream_model_dir>/run_<N>` (checkpoints, logs, run.json, finetuned/; see runs.py)
+and continues only when what decides its result, its fingerprint, is unchanged.
+"""
 from __future__ import annotations
 
 import dataclasses
+import os
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
+from pytorch_lightning.callbacks import LearningRateMonitor
 from pytorch_lightning.loggers import CSVLogger
 
 from .corpus import download_corpus, load_corpus
-from .data import NsmcDataset, make_dataloader
+from .data import NsmcDataset, check_splits, make_dataloader
+from .files import match_umask
 from .model import count_parameters, load_pretrained_model, prepare_pretrained
+from .runs import (FINGERPRINT_KEY, EpochCheckpoint, Resume, Run, RunError, RunRecorder, describe_changes,
+                   latest_run, model_dir, move_to_new_run, new_run, pick_run, read_checkpoint, recorder_of,
+                   run_fingerprint)
 from .settings import shown_path
-from .task import ClassificationTask
+from .task import ClassificationTask, check_monitor
 from .tokenizer import check_vocab_matches, load_tokenizer
 
-__all__ = ["LABEL_NAMES", "Prediction", "TrainingResult", "resolve_precision", "make_trainer", "last_checkpoint",
-           "fit", "predict", "save_finetuned", "prepare_stages", "train"]
+__all__ = ["LABEL_NAMES", "Prediction", "TrainingResult", "RunError", "resolve_precision", "make_trainer",
+           "last_checkpoint", "fit", "predict", "save_finetuned", "prepare_stages", "train"]
 
 LABEL_NAMES = {0: "부정", 1: "긍정"}
 
@@ -32,42 +42,66 @@ def resolve_precision(precision: str) -> str:
     return "32-true"
 
 
-def checkpoint_dir(args) -> Path:
-    return Path(args.downstream_model_dir).expanduser() / "checkpoints"
-
-
 def last_checkpoint(args) -> Path | None:
-    """`<downstream_model_dir>/checkpoints/last.ckpt` if an earlier (possibly interrupted) run left one."""
-    path = checkpoint_dir(args) / "last.ckpt"
-    return path if path.is_file() else None
+    """`<downstream_model_dir>/run_<N>/checkpoints/last.ckpt` written most recently, if a run left one."""
+    run = latest_run(args)
+    return run.last_checkpoint if run else None
 
 
 def make_trainer(args, callbacks: Sequence[pl.Callback] = (), **overrides) -> pl.Trainer:
-    """A Lightning Trainer: best checkpoint by `args.monitor` plus `last.ckpt` (for resuming) in
-    `<downstream_model_dir>/checkpoints`, CSV logs in `<downstream_model_dir>/logs`, LR logged every step.
+    """A Lightning Trainer writing into a run folder `<downstream_model_dir>/run_<N>`: the newest run with the same
+    fingerprint that can continue, else a new one. There: best checkpoint by `args.monitor` plus `last.ckpt` (for
+    resuming) in `checkpoints/`, CSV logs in `logs/`, LR logged every step.
     `overrides` go straight to `pl.Trainer` (e.g. `max_steps=20`, `limit_val_batches=2`)."""
+    check_monitor(args.monitor)
+    run = pick_run(args, run_fingerprint(args, overrides), reuse_finished=False)
+    return _make_trainer(args, run, callbacks, overrides)
+
+
+def _make_trainer(args, run: Run, callbacks: Sequence[pl.Callback], overrides: dict) -> pl.Trainer:
     mode, _, metric = args.monitor.partition(" ")
-    model_dir = Path(args.downstream_model_dir).expanduser()
-    checkpoint = ModelCheckpoint(dirpath=checkpoint_dir(args), filename="best-epoch{epoch}-{" + metric + ":.4f}",
+    checkpoint = EpochCheckpoint(dirpath=run.checkpoints, filename="best-epoch{epoch}-{" + metric + ":.4f}",
                                  monitor=metric, mode=mode, save_top_k=args.save_top_k, save_last=True,
                                  auto_insert_metric_name=False)
     options = dict(
         max_epochs=args.epochs, accelerator=args.accelerator, devices=args.devices, strategy=args.strategy,
         precision=resolve_precision(args.precision), fast_dev_run=args.fast_dev_run,
-        callbacks=[checkpoint, LearningRateMonitor(logging_interval="step"), *callbacks],
-        logger=CSVLogger(save_dir=model_dir, name="logs"), log_every_n_steps=args.log_every_n_steps,
-        enable_progress_bar=args.progress_bar, enable_model_summary=False, default_root_dir=model_dir,
+        callbacks=[checkpoint, LearningRateMonitor(logging_interval="step"), RunRecorder(run), *callbacks],
+        logger=CSVLogger(save_dir=run.directory, name="logs"), log_every_n_steps=args.log_every_n_steps,
+        enable_progress_bar=args.progress_bar, enable_model_summary=False, default_root_dir=run.directory,
         deterministic=True,
     )
     options.update(overrides)
     return pl.Trainer(**options)
 
 
-def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader, args, resume: bool = True) -> Path | None:
-    """`trainer.fit`, continuing from `last.ckpt` when `resume` and one exists; returns the checkpoint resumed from."""
-    resume_from = last_checkpoint(args) if resume else None
-    trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
-                ckpt_path=str(resume_from) if resume_from else None)
+def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader, args,
+        resume: Resume = True) -> Path | None:
+    """`trainer.fit` in the trainer's run folder, continuing its `last.ckpt` when `resume` and the checkpoint's
+    fingerprint matches, else in a new run folder (what changed is logged; `resume="require"` raises RunError
+    instead). Returns the checkpoint resumed from."""
+    run = recorder_of(trainer).run
+    resume_from = run.last_checkpoint
+    if resume_from is None and resume == "require":
+        why = run.note.splitlines()[0] if run.note else "there is no earlier run with these inputs"
+        raise RunError(f"nothing to resume in {shown_path(run.directory)}: {why}. Fix: fit(..., resume=True) "
+                       "continues a run only when its inputs match, else starts a new one")
+    if resume_from is not None and resume is False:
+        move_to_new_run(trainer, args, "resume=False")
+        resume_from = None
+    elif resume_from is not None:
+        changes = describe_changes(read_checkpoint(resume_from).get(FINGERPRINT_KEY), run.fingerprint)
+        if changes:
+            why = f"{resume_from} was trained on other inputs:\n    " + "\n    ".join(changes)
+            if resume == "require":
+                raise RunError(f"cannot resume: {why}\nStart a new run with --fresh (resume=False), or undo the change")
+            move_to_new_run(trainer, args, why)
+            resume_from = None
+    with warnings.catch_warnings():
+        if resume_from:     # continuing: of course the checkpoint folder is not empty
+            warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
+        trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
+                    ckpt_path=str(resume_from) if resume_from else None)
     return resume_from
 
 
@@ -80,31 +114,42 @@ class Prediction:
 
 
 @torch.no_grad()
-def predict(model, tokenizer, texts: Sequence[str], max_seq_length: int = 128, batch_size: int = 64) -> list[Prediction]:
-    """Label and probability for each text (0 = 부정 negative, 1 = 긍정 positive)."""
+def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 128,
+            batch_size: int = 64) -> list[Prediction]:
+    """Label and probability for each text (0 = 부정 negative, 1 = 긍정 positive); a str is one text."""
+    texts = [texts] if isinstance(texts, str) else list(texts)
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
-    results = []
-    for start in range(0, len(texts), batch_size):
-        chunk = list(texts[start:start + batch_size])
-        batch = tokenizer(chunk, truncation=True, max_length=max_seq_length, padding=True, return_tensors="pt")
-        probabilities = model(**batch.to(device)).logits.float().softmax(-1).cpu()
-        for text, row in zip(chunk, probabilities):
-            label = int(row.argmax())
-            results.append(Prediction(text, label, LABEL_NAMES.get(label, str(label)), float(row[label])))
-    model.train(was_training)
-    return results
+    try:
+        device = next(model.parameters()).device
+        results = []
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start:start + batch_size]
+            batch = tokenizer(chunk, truncation=True, max_length=max_seq_length, padding=True, return_tensors="pt")
+            probabilities = model(**batch.to(device)).logits.float().softmax(-1).cpu()
+            for text, row in zip(chunk, probabilities):
+                label = int(row.argmax())
+                results.append(Prediction(text, label, LABEL_NAMES.get(label, str(label)), float(row[label])))
+        return results
+    finally:
+        model.train(was_training)
 
 
-def save_finetuned(model, tokenizer, args) -> Path:
-    """`save_pretrained` of the fine-tuned model and its tokenizer into `<downstream_model_dir>/finetuned`,
-    loadable later with `BertForSequenceClassification.from_pretrained(that_dir)`."""
-    directory = Path(args.downstream_model_dir).expanduser() / "finetuned"
+def save_finetuned(model, tokenizer, args, run_dir: str | Path | None = None) -> Path:
+    """`save_pretrained` of the fine-tuned model and its tokenizer into `<run>/finetuned`, the run that trained it
+    (`run_dir`; by default the run whose last.ckpt is newest), loadable with `from_pretrained(that_dir)`."""
+    if run_dir is None:
+        run = latest_run(args)
+        if run is None:
+            raise RunError(f"no run with a last.ckpt in {shown_path(model_dir(args))}: train first (make_trainer + "
+                           "fit), or give run_dir= the run folder the model belongs to")
+        run_dir = run.directory
+    directory = Path(run_dir).expanduser() / "finetuned"
     model.config.id2label = dict(LABEL_NAMES)
     model.config.label2id = {name: label for label, name in LABEL_NAMES.items()}
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
+    match_umask(directory)              # save_pretrained writes 0600 files; a classroom shares them
     return directory
 
 
@@ -116,12 +161,15 @@ class TrainingResult:
     finetuned_dir: Path
     task: ClassificationTask
     tokenizer: object
+    run_dir: Path | None = None
+    status: str = "new"         # "new", "resumed", or "already finished" (figures from its run.json; nothing ran)
 
 
 def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text: None):
-    """Stages 2→4: corpus (downloaded or written once), pretrained model (built once offline), its tokenizer."""
+    """Stages 2→4: corpus (downloaded or written once, checked), pretrained model (built once offline), tokenizer."""
     download_corpus(args)
     corpus = load_corpus(args)
+    check_splits(corpus, args)
     report(2, f"corpus: {len(corpus.train)} train / {len(corpus.test)} test reviews")
     prepare_pretrained(args)
     model = load_pretrained_model(args)
@@ -132,27 +180,54 @@ def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text
     return corpus, model, tokenizer
 
 
-def train(args, callbacks: Sequence[pl.Callback] = (), resume: bool = True,
+def _recorded_result(run: Run, args) -> dict | None:
+    """The test figures run.json holds when the run finished exactly `args.epochs` (and its files are there)."""
+    result = run.record().get("result") or {}
+    files = (run.directory / result.get("best_checkpoint", "?"), run.directory / "finetuned" / "config.json")
+    return result if result.get("epochs") == args.epochs and all(path.is_file() for path in files) else None
+
+
+def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True,
           report: Callable[[int, str], None] = lambda stage, text: None, **trainer_overrides) -> TrainingResult:
     """Stages 2→7 in one call: corpus, pretrained model, tokenizer, data loaders, task, fit, test, save.
-    `report(stage, text)` is called as each stage is done (the command line prints it)."""
+    `report(stage, text)` is called as each stage is done (the command line prints it).
+    A run that finished `args.epochs` on the same inputs is neither trained nor tested again: its recorded figures
+    come back (status "already finished"). `resume=False` trains a new run; `resume="require"` fails (RunError,
+    saying what changed) unless a run with the same inputs can continue."""
+    check_monitor(args.monitor)
     pl.seed_everything(args.seed, workers=True, verbose=False)
     corpus, model, tokenizer = prepare_stages(args, report)
-    cache_dir = Path(args.downstream_model_dir).expanduser() / "features"
+    fingerprint = run_fingerprint(args, trainer_overrides)
+    run = (new_run(model_dir(args), fingerprint) if resume is False else
+           pick_run(args, fingerprint, reuse_finished=True, require=resume == "require"))
+    recorded = _recorded_result(run, args)
+    if recorded:
+        report(7, f"{shown_path(run.directory)} already finished its {args.epochs} epoch(s) on these same inputs: "
+                  "nothing trained or tested again (resume=False, on the command line --fresh, trains a new run)")
+        best = run.directory / recorded["best_checkpoint"]
+        task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
+        return TrainingResult(recorded["test_loss"], recorded["test_acc"], str(best), run.directory / "finetuned",
+                              task, tokenizer, run.directory, "already finished")
+    cache_dir = model_dir(args) / "features"
     train_set = NsmcDataset(corpus.train, tokenizer, args.max_seq_length, cache_dir=cache_dir)
     test_set = NsmcDataset(corpus.test, tokenizer, args.max_seq_length, cache_dir=cache_dir)
     train_loader = make_dataloader(train_set, args, tokenizer, train=True)
     test_loader = make_dataloader(test_set, args, tokenizer, train=False)
     report(5, f"data loaders: {len(train_loader)} train / {len(test_loader)} test batches ({args.padding} padding)")
     task = ClassificationTask(model, args)
-    trainer = make_trainer(args, callbacks, **trainer_overrides)
+    trainer = _make_trainer(args, run, callbacks, trainer_overrides)
     report(6, f"task: AdamW lr={args.learning_rate}, linear warmup {args.warmup_ratio:.0%} then decay")
     resumed = fit(trainer, task, train_loader, test_loader, args, resume=resume)
+    run = recorder_of(trainer).run                         # fit moves to a new run when the checkpoint disagrees
     if resumed:
-        report(7, f"resumed from {resumed}")
+        report(7, f"resumed from {shown_path(resumed)}")
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     if best:
         task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=test_loader, verbose=False)[0]
-    finetuned = save_finetuned(task.model, tokenizer, args)
-    return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, finetuned, task, tokenizer)
+    finetuned = save_finetuned(task.model, tokenizer, args, run_dir=run.directory)
+    run.write_record(result={"epochs": args.epochs, "global_step": trainer.global_step,
+                             "test_acc": metrics["test_acc"], "test_loss": metrics["test_loss"],
+                             "best_checkpoint": os.path.relpath(best, os.path.realpath(run.directory)) if best else ""})
+    return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, finetuned, task, tokenizer, run.directory,
+                          "resumed" if resumed else "new")

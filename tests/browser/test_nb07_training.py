@@ -55,10 +55,12 @@ class LossCurveWatcher:
 
 
 def expected_predictions(home: Path, max_seq_length: int):
-    """predict() of the fine-tuned model the notebook saved, or None when it saved none."""
-    directory = home / "checkpoints" / "offline-nsmc" / "finetuned"
-    if not (directory / "config.json").is_file():
+    """predict() of the fine-tuned model the notebook saved (its newest run's), or None when it saved none."""
+    saved = sorted((home / "checkpoints" / "offline-nsmc").glob("run_*/finetuned/config.json"),
+                   key=lambda path: path.stat().st_mtime)
+    if not saved:
         return None
+    directory = saved[-1].parent
     from nlpbook_helpers.training import predict
     from transformers import BertForSequenceClassification, BertTokenizer
 

@@ -1,0 +1,283 @@
+"""Stage 7's bookkeeping: each run in its own numbered folder, with a fingerprint of what decides its result.
+
+    <downstream_model_dir>/run_<N>/run.json          fingerprint (what it was trained on), then its test figures
+                                   checkpoints/      best-*.ckpt and last.ckpt (each records the fingerprint too)
+                                   logs/version_<K>/ one CSV log per trainer (a resumed run adds the next version)
+                                   finetuned/        the fine-tuned model of this run (save_pretrained)
+
+A run continues (resumes) only when the fingerprint matches; anything else starts a new run_<N+1> and says what
+changed. Old runs are never deleted or overwritten.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.loggers import CSVLogger
+
+from .corpus import FILES, corpus_dir
+from .settings import model_source, shown_path
+
+__all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
+           "model_dir", "list_runs", "latest_run", "new_run", "pick_run", "read_checkpoint", "checkpoint_epochs",
+           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run"]
+
+# Arguments fields and Trainer options that do NOT decide what a run learns; every other field and option is in
+# the fingerprint. Paths are left out because the files behind them are hashed (moving NLPBOOK_HOME keeps a run);
+# `epochs`/`max_epochs` because more epochs continue the same run (a run past `epochs` is never reused).
+NOT_IN_FINGERPRINT = frozenset({
+    "preset", "pretrained_model_name", "corpus_source", "downstream_corpus_root_dir", "downstream_corpus_name",
+    "downstream_model_dir", "default_root_dir",                              # where: hashed files stand for them
+    "epochs", "max_epochs",                                                  # how long
+    "progress_bar", "enable_progress_bar", "enable_model_summary", "log_every_n_steps", "logger", "callbacks",
+    "cpu_workers", "accelerator", "save_top_k", "enable_checkpointing",      # display, loading, device, storage
+})
+MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "vocab.txt", "tokenizer.json",
+               "tokenizer_config.json", "special_tokens_map.json")
+FINGERPRINT_KEY = "nlpbook_fingerprint"     # where each checkpoint stores it
+RECORD = "run.json"
+Resume = bool | Literal["require"]
+log = logging.getLogger(__name__)
+
+
+class RunError(RuntimeError):
+    """A run cannot be resumed or read; the message names the file or the change, and the way out."""
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def _file_hash(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def _model_identity(name: str) -> dict:
+    source, is_local = model_source(name)
+    if is_local:
+        return {f"model/{file}": _file_hash(Path(source) / file) for file in MODEL_FILES
+                if (Path(source) / file).is_file()}
+    from huggingface_hub import try_to_load_from_cache     # the revision the hub cache holds; no network
+
+    cached = try_to_load_from_cache(source, "config.json")
+    return {"model": source, "model/revision": Path(cached).parent.name if isinstance(cached, str) else "unknown"}
+
+
+def _plain(value):
+    return value if isinstance(value, (bool, int, float, str, type(None), dict, list)) else type(value).__name__
+
+
+def run_fingerprint(args, trainer_options: dict | None = None) -> dict:
+    """What decides the result: corpus files' hashes, the pretrained model's files (or hub name + revision), and
+    every argument and Trainer option not in NOT_IN_FINGERPRINT. Flat, so changes read as `key: old → new`."""
+    folder = corpus_dir(args)
+    fingerprint = {f"corpus/{name}": _file_hash(folder / name) for name in FILES.values()}
+    fingerprint.update(_model_identity(args.pretrained_model_name))
+    for field in dataclasses.fields(args):
+        if field.name not in NOT_IN_FINGERPRINT:
+            fingerprint[f"args.{field.name}"] = _plain(getattr(args, field.name))
+    for name, value in sorted((trainer_options or {}).items()):
+        if name not in NOT_IN_FINGERPRINT:
+            fingerprint[f"trainer.{name}"] = _plain(value)
+    return json.loads(json.dumps(fingerprint))       # as run.json will read it back (tuples → lists, …)
+
+
+def describe_changes(old: dict | None, new: dict) -> list[str]:
+    """`key: old → new` for every entry that differs; a checkpoint without a fingerprint differs in everything."""
+    if not old:
+        return ["it has no fingerprint (made before runs recorded one)"]
+    keys = sorted(set(old) | set(new))
+    return [f"{key}: {old.get(key, '(none)')!r} → {new.get(key, '(none)')!r}" for key in keys
+            if old.get(key) != new.get(key)]
+
+
+@dataclasses.dataclass
+class Run:
+    """One run's folder and the fingerprint it was (or will be) trained on; `note` says why it was chosen."""
+
+    directory: Path
+    fingerprint: dict
+    note: str = ""
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.directory / "checkpoints"
+
+    @property
+    def last_checkpoint(self) -> Path | None:
+        path = self.checkpoints / "last.ckpt"
+        return path if path.is_file() else None
+
+    def record(self) -> dict:
+        try:
+            return json.loads((self.directory / RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def write_record(self, **entries) -> None:
+        """Merge `entries` into run.json (written whole, then renamed: a reader never sees half of it)."""
+        record = {**self.record(), **entries}
+        staging = self.directory / f".{RECORD}.{os.getpid()}.tmp"
+        staging.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(staging, self.directory / RECORD)
+
+
+def model_dir(args) -> Path:
+    return Path(args.downstream_model_dir).expanduser()
+
+
+def list_runs(folder: Path) -> list[Run]:
+    """The runs in `folder` (a downstream_model_dir) that recorded a fingerprint, oldest (lowest number) first."""
+    found = []
+    for path in Path(folder).expanduser().glob("run_*"):
+        if re.fullmatch(r"run_\d+", path.name) and path.is_dir():
+            fingerprint = Run(path, {}).record().get("fingerprint")
+            if fingerprint:
+                found.append(Run(path, fingerprint))
+    return sorted(found, key=lambda run: int(run.directory.name[4:]))
+
+
+def latest_run(args) -> Run | None:
+    """The run under `downstream_model_dir` whose last.ckpt was written most recently."""
+    runs = [run for run in list_runs(model_dir(args)) if run.last_checkpoint]
+    return max(runs, key=lambda run: run.last_checkpoint.stat().st_mtime_ns, default=None)
+
+
+def new_run(folder: Path, fingerprint: dict, note: str = "") -> Run:
+    """Reserve the next `run_<N>` (mkdir is atomic: two processes never get the same one) and record the fingerprint."""
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[4:]) for p in folder.glob("run_*") if re.fullmatch(r"run_\d+", p.name)]
+    number = max(numbers, default=-1) + 1
+    while True:
+        try:
+            (folder / f"run_{number}").mkdir()
+            break
+        except FileExistsError:
+            number += 1
+    run = Run(folder / f"run_{number}", fingerprint, note)
+    run.write_record(fingerprint=fingerprint)
+    return run
+
+
+def read_checkpoint(path: Path) -> dict:
+    """`torch.load` of a Lightning checkpoint (memory-mapped: cheap), or RunError naming the file and the fix."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+    except Exception as error:  # a truncated zip, a half-synced file: torch raises several kinds
+        raise RunError(
+            f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}): "
+            "the file is incomplete (a save or a copy was interrupted, or Google Drive has not finished syncing it). "
+            "Fix: start a fresh run (command line --fresh, or train(args, resume=False) / fit(..., resume=False)); "
+            f"or delete {path} and run again (a new run folder is used; the old one is kept)") from error
+
+
+def checkpoint_epochs(path: Path) -> int | None:
+    """Epochs a checkpoint has trained (saved at an epoch's end or at the end of fit), None when it cannot be read."""
+    try:
+        return int(read_checkpoint(path)["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"])
+    except (RunError, KeyError, TypeError):
+        return None
+
+
+def pick_run(args, fingerprint: dict, reuse_finished: bool, require: bool = False) -> Run:
+    """The newest run with this fingerprint that can continue (a last.ckpt short of `args.epochs`, or exactly at it
+    when `reuse_finished`), else a new run whose `note` says why (what changed). `require`: RunError instead."""
+    folder = model_dir(args)
+    runs = list_runs(folder)
+    reason = ""
+    for run in reversed([run for run in runs if run.fingerprint == fingerprint and run.last_checkpoint]):
+        done = checkpoint_epochs(run.last_checkpoint)
+        if done is None or done < args.epochs or (reuse_finished and done == args.epochs):
+            return run
+        reason = (f"{run.directory.name} already finished its {done} epoch(s) on these inputs" if done == args.epochs
+                  else f"{run.directory.name} has already trained {done} epochs on these inputs, more than "
+                       f"epochs={args.epochs}")
+        break
+    if not reason and runs:
+        newest = runs[-1]
+        changes = describe_changes(newest.fingerprint, fingerprint)
+        if any(change.startswith(("corpus/", "model/")) for change in changes):
+            where = f"corpus/ = {shown_path(corpus_dir(args))}, model/ = {shown_path(args.pretrained_model_name)}"
+            changes.append(f"({where})")
+        reason = (f"{newest.directory.name} was trained on other inputs:\n    " + "\n    ".join(changes) if changes
+                  else f"{newest.directory.name} has these inputs but no last.ckpt to continue from (still running, "
+                       "or stopped before its first epoch ended)")
+    legacy = folder / "checkpoints" / "last.ckpt"
+    if not reason and legacy.is_file():
+        reason = f"{shown_path(legacy)} comes from an older nlpbook_helpers (no run folder, no fingerprint)"
+    if require:
+        raise RunError(f"cannot resume in {shown_path(folder)}: {reason or 'there is no earlier run'}\n"
+                       "Fix: leave out --resume, or use --fresh (resume=False) to start a new run (earlier runs are "
+                       "kept)" + (", or undo the change" if " → " in reason else ""))
+    run = new_run(folder, fingerprint)
+    if reason:
+        run.note = f"{reason}\nStarting a new run in {shown_path(run.directory)} (the earlier runs are kept)."
+        log.warning(run.note)
+    return run
+
+
+class EpochCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint whose last.ckpt follows every epoch: since Lightning 2.6 it is written only with a new best."""
+
+    def _refresh_last(self, trainer: pl.Trainer) -> None:
+        if self.save_last and not self._should_skip_saving_checkpoint(trainer):   # skipped: saved at this step
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_train_epoch_end(trainer, pl_module)
+        if self._should_save_on_train_epoch_end(trainer):
+            self._refresh_last(trainer)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_validation_end(trainer, pl_module)
+        if not self._should_save_on_train_epoch_end(trainer):
+            self._refresh_last(trainer)
+
+
+class RunRecorder(pl.Callback):
+    """Writes the run's fingerprint into every checkpoint the trainer saves; knows the run's folder."""
+
+    def __init__(self, run: Run):
+        self.run = run
+
+    def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
+        checkpoint[FINGERPRINT_KEY] = self.run.fingerprint
+
+
+def recorder_of(trainer: pl.Trainer) -> RunRecorder:
+    """The trainer's RunRecorder (make_trainer adds one), or RunError."""
+    for callback in trainer.callbacks:
+        if isinstance(callback, RunRecorder):
+            return callback
+    raise RunError("fit(trainer, ...) needs a trainer made by make_trainer(args): it knows the run's folder")
+
+
+def move_to_new_run(trainer: pl.Trainer, args, why: str) -> Run:
+    """Point the trainer's checkpoints and logs at a new run folder (the old run stays as it is); say why."""
+    recorder = recorder_of(trainer)
+    old, run = recorder.run, new_run(model_dir(args), recorder.run.fingerprint)
+    trainer.checkpoint_callback.dirpath = os.path.realpath(run.checkpoints)
+    trainer.loggers = [CSVLogger(save_dir=run.directory, name="logs")]
+    recorder.run = run
+    run.note = f"{why}: training a new run in {shown_path(run.directory)} ({old.directory.name} is kept)"
+    log.warning(run.note)
+    return run
