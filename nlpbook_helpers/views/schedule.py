@@ -40,7 +40,7 @@ def plot_lr_schedule(args, total_steps: int, steps_per_epoch: int | None = None)
     axes = figure.add_subplot()
     axes.plot(range(total_steps), rates, color="tab:blue")
     axes.axvline(warmup, color="tab:orange", linestyle="--", linewidth=1)
-    axes.annotate(f"워밍업 끝: 스텝 {warmup}, 러닝 레이트 {args.learning_rate:g}", xy=(warmup, args.learning_rate),
+    axes.annotate(f"워밍업 끝: 스텝 {warmup}, 학습률 {args.learning_rate:g}", xy=(warmup, args.learning_rate),
                   xytext=(total_steps * 0.4, args.learning_rate * 0.97), va="top", fontsize=9,
                   arrowprops={"arrowstyle": "->", "color": "gray"})
     if steps_per_epoch:
@@ -49,8 +49,8 @@ def plot_lr_schedule(args, total_steps: int, steps_per_epoch: int | None = None)
     axes.set_xlim(0, total_steps)
     axes.set_ylim(0, args.learning_rate * 1.1)
     axes.set_xlabel("스텝 (step)")
-    axes.set_ylabel("러닝 레이트")
-    axes.set_title(f"러닝 레이트 스케줄: 워밍업 {args.warmup_ratio:.0%} 뒤 선형 감소 (전체 {total_steps} 스텝)")
+    axes.set_ylabel("학습률")
+    axes.set_title(f"학습률 스케줄: 워밍업 {args.warmup_ratio:.0%} 뒤 선형 감소 (전체 {total_steps} 스텝)")
     axes.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     axes.grid(alpha=0.3)
     figure.tight_layout()
