@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{result.run_dir / 'run.json'} when that run finished; not retrained, not re-tested)")
         print(f"fine-tuned model: {result.finetuned_dir}")
         return 0
+    from .runs import is_rank_zero
+
+    if not is_rank_zero():       # another process of a DDP run: rank 0 saved the model and reports the result
+        return 0
     step(7, f"fine-tuned model saved to {result.finetuned_dir}")
     print(f"test accuracy: {result.test_acc:.4f}  test loss: {result.test_loss:.4f}")
     return 0

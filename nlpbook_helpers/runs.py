@@ -30,7 +30,7 @@ from .settings import model_source, shown_path
 
 __all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
            "model_dir", "list_runs", "latest_run", "new_run", "pick_run", "read_checkpoint", "checkpoint_epochs",
-           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run"]
+           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "is_rank_zero"]
 
 # Arguments fields and Trainer options that do NOT decide what a run learns; every other field and option is in
 # the fingerprint. Paths are left out because the files behind them are hashed (moving NLPBOOK_HOME keeps a run);
@@ -46,6 +46,10 @@ MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "vocab.t
                "tokenizer_config.json", "special_tokens_map.json")
 FINGERPRINT_KEY = "nlpbook_fingerprint"     # where each checkpoint stores it
 RECORD = "run.json"
+# DDP: Lightning's launcher (devices=N) starts ranks 1..N-1 by running the same command again, after rank 0 has
+# chosen (and maybe created) run_<N>; left to choose for themselves they would reserve run_<N+1>. So rank 0 puts
+# its folder in this variable while it fits (the launcher copies the environment) and the other ranks take it.
+RUN_DIR_ENV = "NLPBOOK_RUN_DIR"
 Resume = bool | Literal["require"]
 log = logging.getLogger(__name__)
 
@@ -161,8 +165,23 @@ def latest_run(args) -> Run | None:
     return max(runs, key=lambda run: run.last_checkpoint.stat().st_mtime_ns, default=None)
 
 
+def is_rank_zero() -> bool:
+    """False in the other processes of a DDP run, as their launcher says before torch.distributed starts
+    (Lightning's own: LOCAL_RANK/NODE_RANK; torchrun: RANK; SLURM: SLURM_PROCID). True when alone."""
+    return all(os.environ.get(name, "0") in ("", "0") for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
+
+
+def _run_of_rank_zero(fingerprint: dict) -> Run | None:
+    """On a DDP rank other than 0: the run folder rank 0 chose ($NLPBOOK_RUN_DIR), instead of choosing another."""
+    chosen = os.environ.get(RUN_DIR_ENV)
+    return None if is_rank_zero() or not chosen else Run(Path(chosen), fingerprint, "")
+
+
 def new_run(folder: Path, fingerprint: dict, note: str = "") -> Run:
     """Reserve the next `run_<N>` (mkdir is atomic: two processes never get the same one) and record the fingerprint."""
+    shared = _run_of_rank_zero(fingerprint)
+    if shared:
+        return shared
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name[4:]) for p in folder.glob("run_*") if re.fullmatch(r"run_\d+", p.name)]
@@ -201,6 +220,9 @@ def checkpoint_epochs(path: Path) -> int | None:
 def pick_run(args, fingerprint: dict, reuse_finished: bool, require: bool = False) -> Run:
     """The newest run with this fingerprint that can continue (a last.ckpt short of `args.epochs`, or exactly at it
     when `reuse_finished`), else a new run whose `note` says why (what changed). `require`: RunError instead."""
+    shared = _run_of_rank_zero(fingerprint)
+    if shared:
+        return shared
     folder = model_dir(args)
     runs = list_runs(folder)
     reason = ""
@@ -258,6 +280,16 @@ class RunRecorder(pl.Callback):
 
     def __init__(self, run: Run):
         self.run = run
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        # torchrun/SLURM start all ranks at once, before any could pass its folder on: each chose one. Follow global
+        # rank 0's (checkpoints go there anyway) and remove the folder this rank reserved in vain (only run.json).
+        chosen = Path(trainer.strategy.broadcast(str(self.run.directory), src=0))
+        if chosen != self.run.directory:
+            mine, self.run = self.run.directory, Run(chosen, self.run.fingerprint)
+            if [path.name for path in mine.iterdir()] == [RECORD]:
+                (mine / RECORD).unlink()
+                mine.rmdir()
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
         checkpoint[FINGERPRINT_KEY] = self.run.fingerprint

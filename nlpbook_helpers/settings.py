@@ -136,6 +136,7 @@ class Arguments:
     accelerator: str = "auto"
     devices: int | str = "auto"
     strategy: str = "auto"
+    num_nodes: int = 1                         # machines (DDP); effective batch = batch_size × devices × num_nodes
     precision: str = "32-true"                 # "auto": bf16-mixed / 16-mixed on a GPU, 32-true on the CPU
     fast_dev_run: bool = False                 # Lightning's quick test: one batch of train and val, no checkpoints
     progress_bar: bool = True
@@ -170,6 +171,8 @@ class Arguments:
              f"padding={self.padding!r}: use 'dynamic' (pad to the longest in the batch) or 'max_length'")
         need(self.empty_documents in ("keep", "skip"), f"empty_documents={self.empty_documents!r}: use 'keep' or 'skip'")
         need(self.cpu_workers >= 0, f"cpu_workers={self.cpu_workers!r}: must be >= 0")
+        need(self.num_nodes >= 1, f"num_nodes={self.num_nodes!r}: must be an integer >= 1 (machines; 1 unless DDP "
+                                  "across several)")
         direction, _, metric = self.monitor.partition(" ")
         need(direction in ("min", "max") and bool(metric),
              f"monitor={self.monitor!r}: write '<min|max> <metric>', e.g. 'min val_loss' or 'max val_acc'")

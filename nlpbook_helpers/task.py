@@ -68,7 +68,8 @@ class ClassificationTask(pl.LightningModule):
         output = self.model(**batch)
         metric(output.logits.argmax(-1), batch["labels"])
         size = batch["labels"].shape[0]
-        self.log(f"{stage}_loss", output.loss, on_epoch=True, prog_bar=True, batch_size=size)
+        self.log(f"{stage}_loss", output.loss, on_epoch=True, prog_bar=True, batch_size=size,
+                 sync_dist=True)   # DDP: the mean over all processes' batches (alone: nothing changes)
         self.log(f"{stage}_acc", metric, on_epoch=True, prog_bar=True, batch_size=size)
         return output.loss
 

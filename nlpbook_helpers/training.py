@@ -20,9 +20,9 @@ from .corpus import download_corpus, load_corpus
 from .data import NsmcDataset, check_splits, make_dataloader
 from .files import match_umask
 from .model import count_parameters, load_pretrained_model, prepare_pretrained
-from .runs import (FINGERPRINT_KEY, EpochCheckpoint, Resume, Run, RunError, RunRecorder, describe_changes,
-                   latest_run, model_dir, move_to_new_run, new_run, pick_run, read_checkpoint, recorder_of,
-                   run_fingerprint)
+from .runs import (FINGERPRINT_KEY, RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder,
+                   describe_changes, is_rank_zero, latest_run, model_dir, move_to_new_run, new_run, pick_run,
+                   read_checkpoint, recorder_of, run_fingerprint)
 from .settings import shown_path
 from .task import ClassificationTask, check_monitor
 from .tokenizer import check_vocab_matches, load_tokenizer
@@ -65,6 +65,7 @@ def _make_trainer(args, run: Run, callbacks: Sequence[pl.Callback], overrides: d
                                  auto_insert_metric_name=False)
     options = dict(
         max_epochs=args.epochs, accelerator=args.accelerator, devices=args.devices, strategy=args.strategy,
+        num_nodes=args.num_nodes,
         precision=resolve_precision(args.precision), fast_dev_run=args.fast_dev_run,
         callbacks=[checkpoint, LearningRateMonitor(logging_interval="step"), RunRecorder(run), *callbacks],
         logger=CSVLogger(save_dir=run.directory, name="logs"), log_every_n_steps=args.log_every_n_steps,
@@ -100,8 +101,14 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
     with warnings.catch_warnings():
         if resume_from:     # continuing: of course the checkpoint folder is not empty
             warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
-        trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
-                    ckpt_path=str(resume_from) if resume_from else None)
+        if is_rank_zero():      # DDP: the ranks Lightning starts inside trainer.fit train in this same folder
+            os.environ[RUN_DIR_ENV] = str(recorder_of(trainer).run.directory)   # after any move above
+        try:
+            trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
+                        ckpt_path=str(resume_from) if resume_from else None)
+        finally:
+            if is_rank_zero():  # a later run in this process chooses its own folder again
+                os.environ.pop(RUN_DIR_ENV, None)
     return resume_from
 
 
@@ -222,9 +229,13 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True,
     if resumed:
         report(7, f"resumed from {shown_path(resumed)}")
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    best = trainer.strategy.broadcast(best)   # DDP: only rank 0 saved it; other ranks' names carry their own val_loss
     if best:
         task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=test_loader, verbose=False)[0]
+    if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model and run.json
+        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
+                              tokenizer, run.directory, "resumed" if resumed else "new")
     finetuned = save_finetuned(task.model, tokenizer, args, run_dir=run.directory)
     run.write_record(result={"epochs": args.epochs, "global_step": trainer.global_step,
                              "test_acc": metrics["test_acc"], "test_loss": metrics["test_loss"],
