@@ -5,6 +5,7 @@ import argparse
 import ast
 import sys
 import time
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--preset", default="offline", help="offline (default) or kcbert-nsmc")
         command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                              help="override an argument, e.g. --set epochs=1 --set batch_size=16")
+        command.add_argument("--corpus", metavar="PATH",
+                             help="train on your own corpus: a .csv/.tsv file (split into train/validation/test) "
+                                  "or a folder with train.csv and test.csv; name its columns with --set "
+                                  "text_column=... --set label_column=...")
         if name == "train":
             when = command.add_mutually_exclusive_group()
             when.add_argument("--fresh", action="store_true",
@@ -55,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     if options.command == "build-vocab":
         return _build_vocab(options.out, options.vocab_size)
     try:
-        args = make_arguments(options.preset, **_parse_overrides(options.set))
+        overrides = _parse_overrides(options.set)
+        if options.corpus:
+            overrides.update(corpus_source="files", corpus_path=str(Path(options.corpus).expanduser().resolve()))
+        args = make_arguments(options.preset, **overrides)
     except ArgumentsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -73,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ArgumentsError, CorpusError, RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2 if isinstance(error, ArgumentsError) else 1
+    f1 = "" if result.test_f1 is None else f"  test macro-F1: {result.test_f1:.4f}"
     if result.status == "already finished":
-        print(f"test accuracy: {result.test_acc:.4f}  test loss: {result.test_loss:.4f}  (recorded in "
+        print(f"test accuracy: {result.test_acc:.4f}{f1}  test loss: {result.test_loss:.4f}  (recorded in "
               f"{result.run_dir / 'run.json'} when that run finished; not retrained, not re-tested)")
         print(f"fine-tuned model: {result.finetuned_dir}")
         return 0
@@ -83,14 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     if not is_rank_zero():       # another process of a DDP run: rank 0 saved the model and reports the result
         return 0
     step(7, f"fine-tuned model saved to {result.finetuned_dir}")
-    print(f"test accuracy: {result.test_acc:.4f}  test loss: {result.test_loss:.4f}")
+    print(f"test accuracy: {result.test_acc:.4f}{f1}  test loss: {result.test_loss:.4f}")
+    if args.corpus_source == "files":
+        from .training import label_names
+
+        print(f"labels: {', '.join(label_names(result.task.model).values())}")
     return 0
 
 
 def _prepare(args, step) -> int:
+    from .corpus import CorpusError
     from .training import prepare_stages
 
-    prepare_stages(args, report=step)
+    try:
+        prepare_stages(args, report=step)
+    except CorpusError as error:        # a missing file, a bad row: file, line and fix, without a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,19 +1,27 @@
-"""Stage 2 (notebook 02): get the corpus (download or write the embedded one) and read NSMC-format files."""
+"""Stage 2 (notebook 02): get the corpus (download or write the embedded one) and read NSMC-format files;
+or read your own .csv/.tsv files (corpus_source="files"), labels named by the data."""
 from __future__ import annotations
 
+import csv
+import io
+import random
+import re
 import shutil
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .embedded_corpus import write_embedded_corpus
 from .files import build_lock
 from .settings import network_timeout
 
-__all__ = ["Example", "Corpus", "CorpusError", "corpus_dir", "download_corpus", "read_nsmc_file", "load_corpus"]
+__all__ = ["Example", "Corpus", "CorpusError", "corpus_dir", "corpus_files", "download_corpus", "read_nsmc_file",
+           "load_corpus", "read_table_file", "label_order", "stratified_split", "NSMC_LABELS"]
 
 HEADER = "id\tdocument\tlabel"
 FILES = {"train": "ratings_train.txt", "test": "ratings_test.txt"}
+NSMC_LABELS = ("부정", "긍정")            # label names of ids 0 and 1 in NSMC
+SPLIT_NAMES = ("train", "validation", "test")   # your folder: train.csv (or .tsv), test.csv, validation.csv if any
 
 
 class CorpusError(ValueError):
@@ -31,19 +39,58 @@ class Example:
 
 @dataclass
 class Corpus:
-    """The train and test examples, and what reading found (stats[split]: path, lines, empty, kept, used)."""
+    """The train and test examples, and what reading found (stats[split]: path, lines, empty, kept, used).
+    `val` is empty when the test split validates (NSMC); `label_names[i]` is the name of label id i."""
 
     train: list[Example]
     test: list[Example]
     stats: dict
+    val: list[Example] = field(default_factory=list)
+    label_names: tuple[str, ...] = NSMC_LABELS
 
     def __repr__(self) -> str:  # a notebook cell that ends with `corpus` must not print 150,000 reviews
-        return f"Corpus(train={len(self.train):,} examples, test={len(self.test):,} examples)"
+        val = f"val={len(self.val):,} examples, " if self.val else ""
+        return f"Corpus(train={len(self.train):,} examples, {val}test={len(self.test):,} examples)"
 
 
 def corpus_dir(args) -> Path:
-    """Where the corpus files lie: <downstream_corpus_root_dir>/<downstream_corpus_name>."""
+    """Where the corpus files lie: <downstream_corpus_root_dir>/<downstream_corpus_name> (your files: corpus_path's
+    folder)."""
+    if args.corpus_source == "files":
+        path = Path(args.corpus_path).expanduser()
+        return path if path.is_dir() else path.parent
     return Path(args.downstream_corpus_root_dir).expanduser() / args.downstream_corpus_name
+
+
+def _own_files(args) -> dict[str, Path]:
+    """Your corpus' files by split: {"train": the file} for one file, else what the folder holds (train, test and
+    validation, each .csv or .tsv); CorpusError when the path or a needed file is missing."""
+    path = Path(args.corpus_path).expanduser()
+    if path.is_file():
+        return {"train": path}
+    if not path.is_dir():
+        raise CorpusError(f"corpus_path={args.corpus_path!r}: {path} does not exist. Fix: give a .csv/.tsv file, or "
+                          "a folder holding train.csv and test.csv (or .tsv; validation.csv if you have one)")
+    found = {}
+    for split in SPLIT_NAMES:
+        matches = [path / f"{split}.{ext}" for ext in ("csv", "tsv") if (path / f"{split}.{ext}").is_file()]
+        if len(matches) > 1:
+            raise CorpusError(f"{path}: both {matches[0].name} and {matches[1].name}. Fix: keep one of them")
+        if matches:
+            found[split] = matches[0]
+    missing = [f"{split}.csv" for split in ("train", "test") if split not in found]
+    if missing:
+        raise CorpusError(f"{path}: no {' and no '.join(missing)} (or .tsv) there; it holds "
+                          f"{sorted(p.name for p in path.iterdir()) or 'nothing'}. Fix: name your files train.csv and "
+                          "test.csv (validation.csv is optional), or give corpus_path one file to split by test_ratio")
+    return found
+
+
+def corpus_files(args) -> list[Path]:
+    """The files load_corpus(args) reads (what a run's fingerprint hashes)."""
+    if args.corpus_source == "files":
+        return list(_own_files(args).values())
+    return [corpus_dir(args) / name for name in FILES.values()]
 
 
 def download_corpus(args) -> Path:
@@ -52,6 +99,9 @@ def download_corpus(args) -> Path:
     Only missing files are created: a file of the user's is never replaced (a folder with only one of the two
     files, not written by nlpbook_helpers, is an error that says what to do).
     """
+    if args.corpus_source == "files":
+        _own_files(args)                    # yours: nothing to download, only check that it is there
+        return corpus_dir(args)
     target = corpus_dir(args)
     for name in FILES.values():
         if (target / name).is_dir():
@@ -178,7 +228,10 @@ def read_nsmc_file(path, empty_documents: str = "keep") -> tuple[list[Example], 
 
 
 def load_corpus(args) -> Corpus:
-    """Read <corpus_dir>/ratings_train.txt and ratings_test.txt; apply empty_documents, then max_*_examples."""
+    """Read <corpus_dir>/ratings_train.txt and ratings_test.txt; apply empty_documents, then max_*_examples.
+    corpus_source="files": read your files instead (see load_own_corpus)."""
+    if args.corpus_source == "files":
+        return load_own_corpus(args)
     folder, splits, stats = corpus_dir(args), {}, {}
     for split, name in FILES.items():
         examples, stats[split] = read_nsmc_file(folder / name, args.empty_documents)
@@ -186,3 +239,145 @@ def load_corpus(args) -> Corpus:
         splits[split] = examples if limit is None else examples[:limit]
         stats[split]["used"] = len(splits[split])
     return Corpus(train=splits["train"], test=splits["test"], stats=stats)
+
+
+# ---- your own corpus: .csv or .tsv with a header; labels are names or integers -------------------------------
+
+def _decode(path: Path) -> str:
+    """The file's text (UTF-8, a BOM dropped), or the same file/line/fix errors as read_nsmc_file."""
+    if path.is_dir():
+        raise CorpusError(f"{path} is a directory, not a file: give corpus_path the .csv/.tsv file (or its folder)")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise _problem(path, line, f"bytes that are not UTF-8 ({data[error.start:error.end]!r})",
+                       "re-save the file as UTF-8 (e.g. iconv -f CP949 -t UTF-8, or 'Save as UTF-8' in an editor)"
+                       ) from None
+
+
+def _rows(path: Path, content: str):
+    """(line number, fields) of each record: a .tsv splits every physical line at tabs (quotes are plain
+    characters, as in NSMC); a .csv follows csv quoting ("a, b" is one field; a quoted field may span lines)."""
+    if path.suffix.lower() == ".tsv":
+        lines = content.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        for number, line in enumerate(lines, start=1):
+            line = line.removesuffix("\r")
+            yield number, (line.split("\t") if line else [])
+        return
+    reader = csv.reader(io.StringIO(content, newline=""))   # lines end at \n / \r\n only, not at U+2028
+    start = 1
+    try:
+        for fields in reader:
+            yield start, fields
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise _problem(path, start, f"unreadable CSV ({error})", 'close the quote: a text with commas or quotes is '
+                       'written in double quotes, with a quote inside doubled ("say ""hi""")') from None
+
+
+def read_table_file(path, text_column: str, label_column: str, empty_documents: str = "keep"
+                    ) -> tuple[list[tuple[int, str, str]], dict]:
+    """Read one .csv/.tsv file whose header names `text_column` and `label_column` (other columns are ignored).
+    Returns (line number, text, label as written) per row and stats {"path", "lines", "empty", "kept"}."""
+    path = Path(path).expanduser()
+    if not path.is_file() and not path.is_dir():
+        raise CorpusError(f"{path} does not exist: check corpus_path (a .csv/.tsv file or a folder with train.csv)")
+    kind = "tab" if path.suffix.lower() == ".tsv" else "comma"
+    rows = _rows(path, _decode(path))
+    _, header = next(rows, (1, []))
+    header = [name.strip() for name in header]
+    for argument, name in (("text_column", text_column), ("label_column", label_column)):
+        if name not in header:
+            raise _problem(path, 1, f"no column {name!r} in the header; its columns are {header}",
+                           f"set {argument} to one of them (--set {argument}=NAME), or name a column {name!r} in "
+                           f"the first line ({kind}-separated)")
+    text_at, label_at = header.index(text_column), header.index(label_column)
+    examples, empty, lines = [], 0, 0
+    for number, fields in rows:
+        lines += 1
+        if not fields:
+            raise _problem(path, number, "an empty line", "delete the empty line (every line is one example)")
+        if len(fields) != len(header):
+            fix = ("a text must not contain a tab: replace tabs inside it with spaces" if kind == "tab" else
+                   'write a text that contains commas in double quotes ("good, really")')
+            raise _problem(path, number, f"{len(fields)} {kind}-separated fields instead of {len(header)} "
+                           f"({', '.join(header)})", fix)
+        text, label = fields[text_at], fields[label_at].strip()
+        if not label:
+            raise _problem(path, number, f"the label ({label_column}) is empty", "write the label or delete the line")
+        if not text.strip():
+            empty += 1
+            if empty_documents == "error":
+                raise _problem(path, number, f"the text ({text_column}) is empty", "write the text, delete the line, "
+                               "or set empty_documents='skip' (drop such lines) or 'keep'")
+            if empty_documents == "skip":
+                continue
+            text = ""
+        examples.append((number, text, label))
+    return examples, {"path": str(path), "lines": lines, "empty": empty, "kept": len(examples)}
+
+
+def label_order(labels) -> tuple[str, ...]:
+    """The label names in id order: integers numerically (-1, 0, 2, 10), otherwise names in sorted (Unicode) order,
+    so the ids never depend on the order of the lines."""
+    names = set(labels)
+    if all(re.fullmatch(r"[+-]?\d+", name) for name in names):
+        return tuple(sorted(names, key=lambda name: (int(name), name)))
+    return tuple(sorted(names))
+
+
+def stratified_split(examples: list[Example], ratio: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """(kept, held out): `ratio` of each label's examples held out, chosen by `seed`; each label keeps at least one.
+    Both parts stay in file order."""
+    by_label: dict[int, list[int]] = {}
+    for index, example in enumerate(examples):
+        by_label.setdefault(example.label, []).append(index)
+    rng, held = random.Random(seed), set()
+    for label in sorted(by_label):
+        indices = by_label[label]
+        rng.shuffle(indices)
+        held.update(indices[:min(int(len(indices) * ratio + 0.5), len(indices) - 1)])   # 0.5 rounds up
+    return ([e for i, e in enumerate(examples) if i not in held], [e for i, e in enumerate(examples) if i in held])
+
+
+def load_own_corpus(args) -> Corpus:
+    """Your .csv/.tsv corpus: label ids from train's labels (label_order); a validation split from train
+    (val_ratio, seeded, stratified) when there is no validation file; one file is split into train, validation and
+    test (test_ratio and val_ratio of the whole file). A test/validation label that train never had is an error
+    naming the line."""
+    files = _own_files(args)
+    read = {split: read_table_file(path, args.text_column, args.label_column, args.empty_documents)
+            for split, path in files.items()}
+    names = label_order(label for _, _, label in read["train"][0])
+    ids = {name: index for index, name in enumerate(names)}
+    splits, stats = {}, {}
+    for split, (rows, split_stats) in read.items():
+        for number, _, label in rows:
+            if label not in ids:
+                raise _problem(Path(split_stats["path"]), number, f"label {label!r}, which the training file "
+                               f"{files['train'].name} never has (its labels: {', '.join(names)})",
+                               "correct the label, or add training examples of it")
+        splits[split] = [Example(str(number), text, ids[label]) for number, text, label in rows]
+        stats[split] = split_stats
+    if "test" not in splits:
+        splits["train"], splits["test"] = stratified_split(splits["train"], args.test_ratio, args.seed)
+        stats["test"] = {**stats["train"], "path": f"{files['train']} (test_ratio={args.test_ratio})"}
+    if "validation" not in splits and args.val_ratio > 0:
+        share = args.val_ratio / (1 - args.test_ratio) if "test" not in files else args.val_ratio   # of the file
+        splits["train"], splits["validation"] = stratified_split(splits["train"], share, args.seed + 1)
+        if not splits["validation"]:
+            raise CorpusError(f"{files['train']}: too few examples per label for val_ratio={args.val_ratio} to hold "
+                              "any out for validation. Fix: add examples, raise val_ratio, add a validation.csv, or "
+                              "set val_ratio=0 (validate on the test split)")
+        stats["validation"] = {**stats["train"], "path": f"{files['train']} (val_ratio={args.val_ratio})"}
+    limits = {"train": args.max_train_examples, "validation": args.max_test_examples, "test": args.max_test_examples}
+    for split, examples in splits.items():
+        splits[split] = examples if limits[split] is None else examples[:limits[split]]
+        stats[split]["used"] = len(splits[split])
+    stats["val"] = stats.pop("validation", None)
+    return Corpus(train=splits["train"], test=splits["test"], stats=stats, val=splits.get("validation", []),
+                  label_names=names)

@@ -26,23 +26,28 @@ log = logging.getLogger(__name__)
 
 def check_splits(corpus: Corpus, args) -> None:
     """Before tokenizing: each split has reviews and the training reviews hold both labels; errors name the file."""
-    for split, examples in (("train", corpus.train), ("test", corpus.test)):
+    own = getattr(args, "corpus_source", "") == "files"
+    splits = [("train", corpus.train), ("test", corpus.test)]
+    if corpus.stats.get("val"):             # your corpus' validation split (a file of its own, or cut from train)
+        splits.append(("val", corpus.val))
+    for split, examples in splits:
         stats = corpus.stats[split]
         if not examples:
             why = ("it has only its header line" if stats["lines"] == 0 else
                    f"all {stats['lines']} reviews are empty and empty_documents='skip' dropped them")
             raise CorpusError(f"{stats['path']}: no {split} reviews ({why}). Fix: add reviews below the header "
-                              "(id<TAB>document<TAB>label, one per line)"
+                              + ("(one per line)" if own else "(id<TAB>document<TAB>label, one per line)")
                               + ("" if stats["lines"] == 0 else ", or set empty_documents='keep'"))
     labels = {example.label for example in corpus.train}
     if len(labels) == 1:
         label, limit = labels.pop(), args.max_train_examples
         cut = limit is not None and corpus.stats["train"]["kept"] > limit
         scope = f"the first {limit} (max_train_examples={limit})" if cut else f"all {len(corpus.train)}"
+        name = repr(corpus.label_names[label]) if own else LABEL_NAMES.get(label, label)
         raise CorpusError(f"{corpus.stats['train']['path']}: {scope} training reviews have label "
-                          f"{LABEL_NAMES.get(label, label)}: a classifier learns nothing from one class. Fix: add "
-                          "reviews of the other label (check the label column)"
-                          + (", or raise max_train_examples" if cut else ""))
+                          f"{name}: a classifier learns nothing from one class. Fix: add "
+                          + ("examples of other labels" if own else "reviews of the other label")
+                          + " (check the label column)" + (", or raise max_train_examples" if cut else ""))
 
 
 def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int) -> str:

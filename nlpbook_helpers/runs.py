@@ -25,7 +25,7 @@ import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
 
-from .corpus import FILES, corpus_dir
+from .corpus import corpus_dir, corpus_files
 from .settings import model_source, shown_path
 
 __all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
@@ -37,7 +37,7 @@ __all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume",
 # `epochs`/`max_epochs` because more epochs continue the same run (a run past `epochs` is never reused).
 NOT_IN_FINGERPRINT = frozenset({
     "preset", "pretrained_model_name", "corpus_source", "downstream_corpus_root_dir", "downstream_corpus_name",
-    "downstream_model_dir", "default_root_dir",                              # where: hashed files stand for them
+    "downstream_model_dir", "default_root_dir", "corpus_path",               # where: hashed files stand for them
     "epochs", "max_epochs",                                                  # how long
     "progress_bar", "enable_progress_bar", "enable_model_summary", "log_every_n_steps", "logger", "callbacks",
     "cpu_workers", "accelerator", "save_top_k", "enable_checkpointing",      # display, loading, device, storage
@@ -90,10 +90,10 @@ def _plain(value):
 
 
 def run_fingerprint(args, trainer_options: dict | None = None) -> dict:
-    """What decides the result: corpus files' hashes, the pretrained model's files (or hub name + revision), and
-    every argument and Trainer option not in NOT_IN_FINGERPRINT. Flat, so changes read as `key: old → new`."""
-    folder = corpus_dir(args)
-    fingerprint = {f"corpus/{name}": _file_hash(folder / name) for name in FILES.values()}
+    """What decides the result: the hashes of the corpus files load_corpus reads, the pretrained model's files (or
+    hub name + revision), and every argument and Trainer option not in NOT_IN_FINGERPRINT. Flat, so changes read as
+    `key: old → new`."""
+    fingerprint = {f"corpus/{path.name}": _file_hash(path) for path in corpus_files(args)}
     fingerprint.update(_model_identity(args.pretrained_model_name))
     for field in dataclasses.fields(args):
         if field.name not in NOT_IN_FINGERPRINT:

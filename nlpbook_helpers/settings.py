@@ -115,13 +115,18 @@ class Arguments:
     pretrained_model_name: str = ""            # hub name (beomi/kcbert-base) or a local checkpoint directory
     downstream_task_name: str = "document-classification"
     downstream_corpus_name: str = "nsmc"
-    corpus_source: str = "embedded"            # "embedded" (written by this project) or "korpora" (downloaded)
+    corpus_source: str = "embedded"            # "embedded" (this project's), "korpora" (downloaded), "files" (yours)
     downstream_corpus_root_dir: str = ""       # the corpus lies in <root>/<corpus name>/ratings_{train,test}.txt
     downstream_model_dir: str = ""             # checkpoints, logs and the fine-tuned model go here
     max_seq_length: int = 128
     padding: str = "dynamic"                   # "dynamic" (longest in batch) or "max_length" (the book's way)
     group_by_length: bool = True               # batches of similar lengths: less padding
-    empty_documents: str = "keep"              # "keep" or "skip" reviews whose text is empty
+    empty_documents: str = "keep"              # "keep" or "skip" reviews whose text is empty ("error": stop there)
+    corpus_path: str = ""                      # files: one .csv/.tsv file, or a folder with train/test(/validation)
+    text_column: str = "document"              # files: header names of the text and the label columns
+    label_column: str = "label"
+    val_ratio: float = 0.1                     # files: share of train held out for validation (seeded, stratified)
+    test_ratio: float = 0.1                    # files, one file only: share held out for the test
     max_train_examples: int | None = None      # use only the first N training examples (fast runs)
     max_test_examples: int | None = None
     save_top_k: int = 1
@@ -151,8 +156,12 @@ class Arguments:
 
         need(self.preset in PRESETS, f"preset={self.preset!r}: choose one of {sorted(PRESETS)}")
         need(bool(self.pretrained_model_name), "pretrained_model_name is empty: give a hub name or a local directory")
-        need(self.corpus_source in ("embedded", "korpora"),
-             f"corpus_source={self.corpus_source!r}: use 'embedded' (offline) or 'korpora' (download)")
+        need(self.corpus_source in ("embedded", "korpora", "files"),
+             f"corpus_source={self.corpus_source!r}: use 'embedded' (offline), 'korpora' (download) or 'files' "
+             "(your own .csv/.tsv; on the command line --corpus PATH)")
+        need(self.corpus_source != "files" or bool(self.corpus_path),
+             "corpus_source='files' needs corpus_path: a .csv/.tsv file or a folder with train and test files "
+             "(on the command line --corpus PATH)")
         need(_is_int(self.batch_size) and self.batch_size >= 1,
              f"batch_size={self.batch_size!r}: must be an integer >= 1 (the book uses 32)")
         need(_is_int(self.epochs) and self.epochs >= 1, f"epochs={self.epochs!r}: must be an integer >= 1")
@@ -169,7 +178,11 @@ class Arguments:
                  f"{max_position_embeddings}: set max_seq_length <= {max_position_embeddings}")
         need(self.padding in ("dynamic", "max_length"),
              f"padding={self.padding!r}: use 'dynamic' (pad to the longest in the batch) or 'max_length'")
-        need(self.empty_documents in ("keep", "skip"), f"empty_documents={self.empty_documents!r}: use 'keep' or 'skip'")
+        need(self.empty_documents in ("keep", "skip", "error"),
+             f"empty_documents={self.empty_documents!r}: use 'keep', 'skip' or 'error' (stop at an empty text)")
+        need(0 <= self.val_ratio < 1 and 0 < self.test_ratio < 1 and self.val_ratio + self.test_ratio < 1,
+             f"val_ratio={self.val_ratio!r}, test_ratio={self.test_ratio!r}: each in [0, 1) (test_ratio > 0) and "
+             "together < 1, e.g. val_ratio=0.1, test_ratio=0.1 (val_ratio=0 validates on the test split)")
         need(self.cpu_workers >= 0, f"cpu_workers={self.cpu_workers!r}: must be >= 0")
         need(self.num_nodes >= 1, f"num_nodes={self.num_nodes!r}: must be an integer >= 1 (machines; 1 unless DDP "
                                   "across several)")
@@ -219,4 +232,8 @@ def make_arguments(preset: str = "offline", **overrides) -> Arguments:
         raise ArgumentsError(f"unknown argument(s) {unknown}: the fields are {sorted(known)}")
     values = PRESETS[preset](nlpbook_home())
     values.update(overrides)
+    if values.get("corpus_source") == "files" and "downstream_model_dir" not in overrides and values.get("corpus_path"):
+        # your corpus' runs beside the preset's, not among them: checkpoints/offline-my_reviews
+        name = f"{preset}-{Path(values['corpus_path']).expanduser().resolve().stem}"
+        values["downstream_model_dir"] = str(Path(values["downstream_model_dir"]).with_name(name))
     return Arguments(preset=preset, **values).validate()

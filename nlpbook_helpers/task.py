@@ -1,19 +1,20 @@
 """Stage 6 (notebook 06): the task — a LightningModule holding the model, AdamW, a warmup/decay LR schedule
-that steps every batch, and accuracy from torchmetrics."""
+that steps every batch, and accuracy from torchmetrics (plus macro-F1 with more than two labels)."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytorch_lightning as pl
 import torch
-from torchmetrics.classification import MulticlassAccuracy
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from transformers import get_linear_schedule_with_warmup
 
 from .settings import ArgumentsError
 
 __all__ = ["ClassificationTask", "LOGGED_METRICS", "check_monitor", "make_optimizer", "make_scheduler"]
 
-# what ClassificationTask logs while fitting (`args.monitor` must name one of them); test_* come from trainer.test
+# what ClassificationTask logs while fitting (`args.monitor` must name one of them); test_* come from trainer.test.
+# With more than two labels it also logs val_f1 / test_f1 (macro-F1: each label counts the same, however rare).
 LOGGED_METRICS = ("val_loss", "val_acc", "train_loss", "train_acc")
 
 
@@ -42,7 +43,8 @@ def make_scheduler(optimizer, total_steps: int, warmup_ratio: float):
 
 
 class ClassificationTask(pl.LightningModule):
-    """Fine-tunes a sequence classifier: logs `train_loss` every step, `val_loss`/`val_acc` every epoch."""
+    """Fine-tunes a sequence classifier: logs `train_loss` every step, `val_loss`/`val_acc` every epoch
+    (and `val_f1`, macro-F1, when the model has more than two labels)."""
 
     def __init__(self, model: torch.nn.Module, args):
         super().__init__()
@@ -53,6 +55,9 @@ class ClassificationTask(pl.LightningModule):
         self.train_acc = MulticlassAccuracy(num_classes=num_labels, average="micro")
         self.val_acc = MulticlassAccuracy(num_classes=num_labels, average="micro")
         self.test_acc = MulticlassAccuracy(num_classes=num_labels, average="micro")
+        if num_labels > 2:                  # two labels (NSMC) log exactly what they always did
+            self.val_f1 = MulticlassF1Score(num_classes=num_labels, average="macro")
+            self.test_f1 = MulticlassF1Score(num_classes=num_labels, average="macro")
 
     def forward(self, **batch):
         return self.model(**batch)
@@ -71,6 +76,10 @@ class ClassificationTask(pl.LightningModule):
         self.log(f"{stage}_loss", output.loss, on_epoch=True, prog_bar=True, batch_size=size,
                  sync_dist=True)   # DDP: the mean over all processes' batches (alone: nothing changes)
         self.log(f"{stage}_acc", metric, on_epoch=True, prog_bar=True, batch_size=size)
+        f1 = getattr(self, f"{stage}_f1", None)
+        if f1 is not None:
+            f1(output.logits.argmax(-1), batch["labels"])
+            self.log(f"{stage}_f1", f1, on_epoch=True, batch_size=size)
         return output.loss
 
     def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:

@@ -27,10 +27,19 @@ from .settings import shown_path
 from .task import ClassificationTask, check_monitor
 from .tokenizer import check_vocab_matches, load_tokenizer
 
-__all__ = ["LABEL_NAMES", "Prediction", "TrainingResult", "RunError", "resolve_precision", "make_trainer",
+__all__ = ["LABEL_NAMES", "label_names", "Prediction", "TrainingResult", "RunError", "resolve_precision", "make_trainer",
            "last_checkpoint", "fit", "predict", "save_finetuned", "prepare_stages", "train"]
 
-LABEL_NAMES = {0: "부정", 1: "긍정"}
+LABEL_NAMES = {0: "부정", 1: "긍정"}      # NSMC's, for a model whose config has no names of its own
+
+
+def label_names(model) -> dict[int, str]:
+    """Label id → name: the model's config.id2label (your corpus' names, set by prepare_stages and saved with the
+    model), or NSMC's 부정/긍정 when the config holds only transformers' placeholders (LABEL_0, LABEL_1)."""
+    names = {int(label): str(name) for label, name in model.config.id2label.items()}
+    if all(name == f"LABEL_{label}" for label, name in names.items()):
+        return dict(LABEL_NAMES) if len(names) == 2 else {label: str(label) for label in names}
+    return names
 
 
 def resolve_precision(precision: str) -> str:
@@ -123,8 +132,10 @@ class Prediction:
 @torch.no_grad()
 def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 128,
             batch_size: int = 64) -> list[Prediction]:
-    """Label and probability for each text (0 = 부정 negative, 1 = 긍정 positive); a str is one text."""
+    """Label, its name (model.config.id2label; NSMC: 0 = 부정 negative, 1 = 긍정 positive) and probability for each
+    text; a str is one text."""
     texts = [texts] if isinstance(texts, str) else list(texts)
+    names = label_names(model)
     was_training = model.training
     model.eval()
     try:
@@ -136,7 +147,7 @@ def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 
             probabilities = model(**batch.to(device)).logits.float().softmax(-1).cpu()
             for text, row in zip(chunk, probabilities):
                 label = int(row.argmax())
-                results.append(Prediction(text, label, LABEL_NAMES.get(label, str(label)), float(row[label])))
+                results.append(Prediction(text, label, names.get(label, str(label)), float(row[label])))
         return results
     finally:
         model.train(was_training)
@@ -152,8 +163,9 @@ def save_finetuned(model, tokenizer, args, run_dir: str | Path | None = None) ->
                            "fit), or give run_dir= the run folder the model belongs to")
         run_dir = run.directory
     directory = Path(run_dir).expanduser() / "finetuned"
-    model.config.id2label = dict(LABEL_NAMES)
-    model.config.label2id = {name: label for label, name in LABEL_NAMES.items()}
+    names = label_names(model)               # stored with the model: from_pretrained(directory) brings them back
+    model.config.id2label = names
+    model.config.label2id = {name: label for label, name in names.items()}
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     match_umask(directory)              # save_pretrained writes 0600 files; a classroom shares them
@@ -170,6 +182,7 @@ class TrainingResult:
     tokenizer: object
     run_dir: Path | None = None
     status: str = "new"         # "new", "resumed", or "already finished" (figures from its run.json; nothing ran)
+    test_f1: float | None = None    # macro-F1, with more than two labels
 
 
 def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text: None):
@@ -177,9 +190,16 @@ def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text
     download_corpus(args)
     corpus = load_corpus(args)
     check_splits(corpus, args)
-    report(2, f"corpus: {len(corpus.train)} train / {len(corpus.test)} test reviews")
+    if corpus.val:      # your corpus: its validation split and its labels
+        report(2, f"corpus: {len(corpus.train)} train / {len(corpus.val)} validation / {len(corpus.test)} test "
+                  f"examples, {len(corpus.label_names)} labels: {', '.join(corpus.label_names)}")
+    else:
+        report(2, f"corpus: {len(corpus.train)} train / {len(corpus.test)} test reviews")
     prepare_pretrained(args)
-    model = load_pretrained_model(args)
+    model = load_pretrained_model(args, num_labels=len(corpus.label_names))
+    if args.corpus_source == "files":       # the head has one output per label; the names travel with the model
+        model.config.id2label = dict(enumerate(corpus.label_names))
+        model.config.label2id = {name: label for label, name in model.config.id2label.items()}
     report(3, f"pretrained model: {shown_path(args.pretrained_model_name)} ({count_parameters(model):,} parameters)")
     tokenizer = load_tokenizer(args)
     check_vocab_matches(tokenizer, model)
@@ -214,17 +234,24 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True,
         best = run.directory / recorded["best_checkpoint"]
         task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
         return TrainingResult(recorded["test_loss"], recorded["test_acc"], str(best), run.directory / "finetuned",
-                              task, tokenizer, run.directory, "already finished")
+                              task, tokenizer, run.directory, "already finished", recorded.get("test_f1"))
     cache_dir = model_dir(args) / "features"
     train_set = NsmcDataset(corpus.train, tokenizer, args.max_seq_length, cache_dir=cache_dir)
     test_set = NsmcDataset(corpus.test, tokenizer, args.max_seq_length, cache_dir=cache_dir)
     train_loader = make_dataloader(train_set, args, tokenizer, train=True)
     test_loader = make_dataloader(test_set, args, tokenizer, train=False)
-    report(5, f"data loaders: {len(train_loader)} train / {len(test_loader)} test batches ({args.padding} padding)")
+    val_loader = test_loader                # NSMC validates on its test file, as the book does
+    if corpus.val:                          # your corpus: on the validation split; the test split only at the end
+        val_set = NsmcDataset(corpus.val, tokenizer, args.max_seq_length, cache_dir=cache_dir)
+        val_loader = make_dataloader(val_set, args, tokenizer, train=False)
+        report(5, f"data loaders: {len(train_loader)} train / {len(val_loader)} validation / {len(test_loader)} "
+                  f"test batches ({args.padding} padding)")
+    else:
+        report(5, f"data loaders: {len(train_loader)} train / {len(test_loader)} test batches ({args.padding} padding)")
     task = ClassificationTask(model, args)
     trainer = _make_trainer(args, run, callbacks, trainer_overrides)
     report(6, f"task: AdamW lr={args.learning_rate}, linear warmup {args.warmup_ratio:.0%} then decay")
-    resumed = fit(trainer, task, train_loader, test_loader, args, resume=resume)
+    resumed = fit(trainer, task, train_loader, val_loader, args, resume=resume)
     run = recorder_of(trainer).run                         # fit moves to a new run when the checkpoint disagrees
     if resumed:
         report(7, f"resumed from {shown_path(resumed)}")
@@ -233,12 +260,14 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True,
     if best:
         task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=test_loader, verbose=False)[0]
+    status, f1 = "resumed" if resumed else "new", metrics.get("test_f1")
     if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model and run.json
         return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
-                              tokenizer, run.directory, "resumed" if resumed else "new")
+                              tokenizer, run.directory, status, f1)
     finetuned = save_finetuned(task.model, tokenizer, args, run_dir=run.directory)
     run.write_record(result={"epochs": args.epochs, "global_step": trainer.global_step,
                              "test_acc": metrics["test_acc"], "test_loss": metrics["test_loss"],
+                             **({"test_f1": f1} if f1 is not None else {}),
                              "best_checkpoint": os.path.relpath(best, os.path.realpath(run.directory)) if best else ""})
     return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, finetuned, task, tokenizer, run.directory,
-                          "resumed" if resumed else "new")
+                          status, f1)

@@ -12,7 +12,7 @@ from ..training import Prediction, predict
 
 __all__ = ["prediction_html", "show_predictions", "try_your_model", "TryYourModel"]
 
-COLORS = {"긍정": "#1a7f37", "부정": "#cf222e"}
+COLORS = {"긍정": "#1a7f37", "부정": "#cf222e"}    # any other label name (your corpus): neutral #333
 
 
 def prediction_html(prediction: Prediction) -> str:
@@ -24,7 +24,8 @@ def prediction_html(prediction: Prediction) -> str:
 
 
 def show_predictions(model, tokenizer, texts: Sequence[str], max_seq_length: int = 128) -> HTML:
-    """A table of reviews with the predicted label (긍정/부정) and its probability, rounded to 4 decimals."""
+    """A table of reviews with the predicted label name (model.config.id2label; NSMC: 긍정/부정) and its
+    probability, rounded to 4 decimals."""
     rows = []
     for prediction in predict(model, tokenizer, list(texts), max_seq_length):
         color = COLORS.get(prediction.label_name, "#333")
@@ -73,5 +74,6 @@ class TryYourModel(widgets.VBox):
 
 
 def try_your_model(model, tokenizer, max_seq_length: int = 128, text: str = "") -> TryYourModel:
-    """The "try your model" widget: type a review, press Enter or 판정, read 긍정/부정 and its probability."""
+    """The "try your model" widget: type a review, press Enter or 판정, read the label name (긍정/부정, or your
+    corpus' labels) and its probability."""
     return TryYourModel(model, tokenizer, max_seq_length, text)
