@@ -16,7 +16,7 @@ import torch
 from pytorch_lightning.callbacks import LearningRateMonitor
 from pytorch_lightning.loggers import CSVLogger
 
-from .corpus import download_corpus, load_corpus
+from .corpus import NSMC_LABELS, download_corpus, load_corpus
 from .data import NsmcDataset, check_splits, make_dataloader
 from .files import match_umask
 from .model import count_parameters, load_pretrained_model, prepare_pretrained
@@ -30,7 +30,7 @@ from .tokenizer import check_vocab_matches, load_tokenizer
 __all__ = ["LABEL_NAMES", "label_names", "Prediction", "TrainingResult", "RunError", "resolve_precision", "make_trainer",
            "last_checkpoint", "fit", "predict", "save_finetuned", "prepare_stages", "train"]
 
-LABEL_NAMES = {0: "부정", 1: "긍정"}      # NSMC's, for a model whose config has no names of its own
+LABEL_NAMES = dict(enumerate(NSMC_LABELS))   # NSMC's 0: 부정, 1: 긍정, for a config without names of its own
 
 
 def label_names(model) -> dict[int, str]:
