@@ -1,11 +1,13 @@
-"""Stage 2 (notebook 02): a small Korean movie-review corpus that needs no network.
+"""Stage 2 (notebook 02): a Korean movie-review corpus that needs no network, and unlabeled text to pretrain on.
 
 This corpus is synthetic: every phrase below was written for this project (nothing is copied from NSMC or any
 other data set). A seeded generator combines hand-written parts into reviews and writes them in NSMC's format
 (`id<TAB>document<TAB>label`, UTF-8, label 1 = positive, 0 = negative), so that the same reader and the same
-notebooks work on it and on the real NSMC. It has what makes NSMC non-trivial: aspects, negation, intensifiers,
-slang and emoticons, spacing and typo noise, mixed reviews where the last clause decides, scores, short reviews
-and about 3% flipped labels.
+notebooks work on it and on the real NSMC. It has what makes NSMC non-trivial: about NSMC's length (35
+characters on average), a large vocabulary of opinions, negation, intensifiers, slang and emoticons, spacing
+and typo noise, mixed reviews where the last clause decides, sentiment said without a sentiment word, sarcasm,
+scores, short reviews and about 3% flipped labels. `generate_pretraining_documents` writes the unlabeled text
+the offline model is pretrained on (notebook 03): other seed, other ids, no text of the labeled corpus.
 """
 from __future__ import annotations
 
@@ -15,11 +17,15 @@ from pathlib import Path
 
 from .files import build_lock, remove_leftovers, write_atomically
 
-__all__ = ["write_embedded_corpus", "generate_reviews", "LABEL_NOISE", "TRAIN_START_ID", "TEST_START_ID"]
+__all__ = ["write_embedded_corpus", "generate_reviews", "generate_pretraining_documents", "LABEL_NOISE",
+           "TRAIN_START_ID", "TEST_START_ID", "PRETRAIN_START_ID", "PRETRAIN_SEED_OFFSET"]
 
 LABEL_NOISE = 0.03            # share of labels flipped on purpose (as many 0→1 as 1→0)
 MAX_CHARS = 140               # NSMC reviews are at most 140 characters
 TRAIN_START_ID, TEST_START_ID = 10_000_000, 20_000_000
+N_TRAIN, N_TEST = 6000, 1500    # the labeled corpus' default sizes
+PRETRAIN_START_ID = 30_000_000  # unlabeled pretraining text: its own id range ...
+PRETRAIN_SEED_OFFSET = 1_000    # ... and its own seed (seed + 1000), so it never repeats a labeled review's draws
 
 
 def _w(text: str) -> list[str]:
@@ -64,6 +70,32 @@ _PREDICATES = {
 }
 PREDICATES = {y: [tuple(_w(part) for part in (line.split("/") + [""] * 4)[:4]) for line in block.splitlines()]
               for y, block in _PREDICATES.items()}
+
+# Many more predicates, conjugated by rule: 하다 adjectives (깔끔하다) and ㅂ-irregular 스럽다 ones (사랑스럽다).
+# A large lexicon is what makes few labels hard: 300 labeled reviews meet only part of it, while the unlabeled
+# pretraining text meets all of it, each word beside others of the same sentiment.
+_HADA = {1: "깔끔|섬세|유쾌|따뜻|짜릿|흥미진진|경쾌|웅장|참신|풍부|화려|생생|뭉클|훈훈|통쾌|찡|든든|시원|탁월|정교|담백|"
+            "강렬|영리|산뜻|촘촘|유려|절묘|노련|황홀|근사|풋풋|아늑|애틋|찬란|기발",
+         0: "식상|허술|엉성|답답|난해|지저분|밋밋|민망|불편|과|황당|허무|조잡|장황|진부|불쾌|한심|허접|썰렁|느슨|어수선|"
+            "심심|애매|요란|무성의|따분|피곤|난잡|삭막|미지근|밍밍"}
+_SEUREOP = {1: "사랑스럽|만족스럽|고급스럽|자랑스럽|익살스럽", 0: "촌스럽|부자연스럽|혼란스럽|부담스럽|짜증스럽"}
+
+
+def _hada_forms(stem: str) -> tuple[list[str], ...]:
+    return ([stem + e for e in ("했다", "함", "했어요", "하네요", "했음", "하더라")],
+            [stem + e for e in ("했지만", "했는데", "하긴 했는데")], [stem + "하고", stem + "했고"],
+            [stem + "하지 않았다", stem + "하진 않았음", "전혀 " + stem + "하지 않았다"])
+
+
+def _seureop_forms(stem: str) -> tuple[list[str], ...]:
+    base = stem[:-1] + "러"
+    return ([base + "웠다", base + "움", base + "웠어요", stem + "네요"], [base + "웠지만", base + "웠는데"],
+            [stem + "고"], [stem + "지 않았다", "하나도 " + stem + "지 않았음"])
+
+
+for _y in (0, 1):
+    PREDICATES[_y] += [_hada_forms(stem) for stem in _w(_HADA[_y])]
+    PREDICATES[_y] += [_seureop_forms(stem) for stem in _w(_SEUREOP[_y]) if stem.endswith("럽")]
 
 # ---- the film as a whole -----------------------------------------------------------------------------------------
 OVERALL = {
@@ -117,6 +149,30 @@ EXCLAIM = {1: _w("이걸 이제야 보다니|왜 이제 봤을까|이런 영화�
 CLOSERS = {1: _w("강추합니다|꼭 보세요|다음 작품도 기대할게요|극장에서 보세요|또 볼 거예요|추천해요|두 번 보세요"),
            0: _w("비추합니다|보지 마세요|다신 안 봄|돈 아까워요|환불 받고 싶다|거르세요|시간 버리지 마세요")}
 LISTS = {1: _w("뭐 하나 빠지는 게 없다|다 좋았다|전부 완벽|다 만족"), 0: _w("뭐 하나 건질 게 없다|다 별로|전부 엉망|다 실망")}
+IMPLICIT = {  # sentiment without a sentiment word: only knowing what people do after a good or bad film tells
+    1: _w("엔딩 크레딧 끝날 때까지 자리를 못 떴다|팝콘 먹는 것도 잊었다|화장실 가는 것도 참았다|끝나고 박수 쳤다|"
+          "벌써 두 번째 예매했다|원작 소설까지 찾아 읽었다|보고 나서 한참 멍했다|주인공 대사가 계속 맴돈다|"
+          "휴지 한 통 다 썼다|블루레이 나오면 산다|보자마자 친구한테 전화했다|다음 주에 부모님 모시고 또 간다|"
+          "아는 사람 다 데려가고 싶다|좌석이 불편한 줄도 몰랐다|시계 한 번 안 봤다|숨 쉬는 것도 잊었다|"
+          "결말 보고 소름이 쫙|주말 내내 이 영화 얘기만 했다|감독 전작까지 다 찾아봤다|포스터 사서 방에 붙였다"),
+    0: _w("팝콘이 제일 맛있었다|옆 사람 코 고는 소리가 더 재밌었다|중간에 휴대폰만 봤다|잠 깨려고 커피 두 잔 마셨다|"
+          "나올 때 표값 생각만 났다|예고편에 다 나온 게 전부|같이 간 친구한테 사과했다|크레딧 뜨자마자 일어났다|"
+          "시계만 스무 번 봤다|자다 깼는데 아직도 그 장면|광고가 더 재밌었다|환불 되나요|주말 하루 날렸다|"
+          "리모컨 찾다가 그냥 껐다|포스터가 제일 잘 만들었다|이럴 거면 책을 읽을걸|다 보고 나니 허탈하다|"
+          "이런 영화에 누가 투자했냐|결말 보고 욕 나왔다|중간에 나가는 사람 많더라"),
+}
+SURFACE_FLIP = {  # the surface says one thing, the review means the other: sarcasm (0) and happy complaints (1)
+    0: _w("와 진짜 대단하다 이걸 영화라고|감독님 천재인 듯 두 시간을 이렇게 버리게 하다니|연기 참 잘하더라 발연기 대회였으면 1등|"
+          "최고의 수면제 불면증 있는 분들께 강추|덕분에 꿀잠 잤습니다 감사합니다|스토리 정말 훌륭하네요 초등학생이 썼다면|"
+          "돈 내고 잠 잔 건 처음이네 대단하다|이 정도면 상 줘야 함 최악상|역대급이다 역대급으로 지루함|"
+          "명작 탄생 ㅋㅋ 농담임|완전 감동 받았어요 내 돈이 불쌍해서|시간 가는 줄 몰랐다 자느라|"
+          "인생 영화 찾았다 인생에서 지우고 싶은 영화|배우들 고생했다 이런 대본으로"),
+    1: _w("무서워서 죽는 줄 알았다 공포영화는 이래야지|너무 슬퍼서 미치겠다 또 볼 거다|악역이 너무 얄미워서 화가 났다 연기 미쳤네|"
+          "눈물 콧물 다 뺐다 최악의 하루였지만 최고의 영화|잠을 못 자겠다 계속 생각나서|마지막에 욕 나옴 너무 재밌어서|"
+          "지루할 줄 알았는데 아니었다|별 기대 안 했는데 이게 뭐야 왜 재밌어|욕하면서 봤는데 다 보고 나니 명작|"
+          "나쁜 놈 연기가 너무 실감 나서 짜증 났다 배우 대단함|심장 터지는 줄 다시는 못 보겠다 너무 떨려서|"
+          "결말 때문에 하루 종일 우울하다 그만큼 잘 만들었다|평점 낮아서 안 보려다가 큰일 날 뻔|울려고 작정한 영화인데 또 당했다"),
+}
 OPENERS = _w("어제 봤는데|친구랑 봤는데|여자친구랑 봤는데|가족이랑 봤는데|혼자 봤는데|기대 없이 봤는데|기대 많이 했는데|"
              "오랜만에 극장 가서 봤는데|넷플릭스로 봤는데|TV에서 해줘서 봤는데|원작 팬인데|평점 보고 봤는데|"
              "예고편 보고 봤는데|두 번째 보는데|솔직히 말하면|개인적으로|주말에 봤는데|심야로 봤는데|시사회로 봤는데")
@@ -236,6 +292,12 @@ def _templates():
         (2, lambda w, y, o: w.pick(["아 진짜 ", "와 ", "하.. ", "헐 ", "음.. "]) + w.pick(OVERALL[y]) + w.tail(y)),
         (3, lambda w, y, o: _josa(w.pick(SUBJECTS), "은는") + " " + w.pick(OVERALL[y]) + w.tail(y)),
         (3, lambda w, y, o: w.pick(OVERALL_BUT[o]) + " " + w.pick(NEGATED[y]) + w.tail(y)),
+        (6, lambda w, y, o: w.maybe(0.4, w.pick(OPENERS) + " ") + w.pick(IMPLICIT[y]) + w.tail(y)),
+        (3, lambda w, y, o: "{} {} {}".format(_josa(w.pick(ASPECTS), "은는"), w.pred(o, 1), w.pick(IMPLICIT[y]))
+         + w.tail(y)),
+        (4, lambda w, y, o: w.pick(SURFACE_FLIP[y]) + w.tail(y, 0.5)),
+        (4, lambda w, y, o: "{} {} {}도 {}".format(_josa(w.pick(ASPECTS), "이가"), w.pred(y, 2), w.pick(ASPECTS),
+                                                 w.pred(y)) + w.tail(y)),
     ]
 
 
@@ -281,11 +343,11 @@ def generate_reviews(n: int, seed: int = 7, start_id: int = TRAIN_START_ID,
         while True:
             template = rng.choices(templates, weights)[0]
             short = template is templates[0]
-            context = w.maybe(0 if short else 0.35, w.pick(CONTEXT) + w.pick([". ", " ", ".. "]))
+            context = w.maybe(0 if short else 0.6, w.pick(CONTEXT) + w.pick([". ", " ", ".. "]))
             text = context + template[1](w, y, 1 - y)
-            for p in (0.4, 0.15):   # one or two more sentences of the same polarity
+            for p in (0.7, 0.35):   # one or two more sentences of the same polarity
                 if not short and rng.random() < p:
-                    more = [m for m in EXTRA[y] + CLOSERS[y] + OVERALL[y] + NEGATED[y] if m not in text]
+                    more = [m for m in EXTRA[y] + CLOSERS[y] + OVERALL[y] + NEGATED[y] + IMPLICIT[y] if m not in text]
                     text += w.pick([" ", ". ", "! "]) + w.pick(more)
             text = _noise(w, text)
             if text and len(text) <= MAX_CHARS and "\t" not in text:
@@ -303,7 +365,7 @@ def _file_content(rows: list[tuple[str, str, int]]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def write_embedded_corpus(directory, seed: int = 7, n_train: int = 6000, n_test: int = 1500) -> dict[str, Path]:
+def write_embedded_corpus(directory, seed: int = 7, n_train: int = N_TRAIN, n_test: int = N_TEST) -> dict[str, Path]:
     """Write ratings_train.txt and ratings_test.txt (NSMC format) into directory where missing; return their paths.
 
     A file that is already there is kept when it is this corpus byte for byte; any other file is someone's own
@@ -325,3 +387,25 @@ def write_embedded_corpus(directory, seed: int = 7, n_train: int = 6000, n_test:
             if not path.exists():           # written under a temporary name, then renamed: never half a file
                 write_atomically(path, lambda stream, data=contents[split]: stream.write(data))
     return paths
+
+
+def generate_pretraining_documents(n: int, seed: int = 7) -> list[str]:
+    """n unlabeled documents for masked-LM pretraining: each is 2–4 reviews of one sentiment, one after another.
+
+    Real text carries sentiment by co-occurrence: a reviewer who liked the acting also liked the story. Joining
+    reviews that agree is what lets masked-language-model pretraining learn which words go together (measured:
+    single reviews taught it that 좋았다 and 엉망이었다 fill the same slots, and pretraining then hurt). The labels
+    are used to build the documents and then dropped: nothing labeled leaves this function. Own seed and id range.
+    """
+    rng = random.Random(f"nlpbook-pretraining:{seed}")
+    sizes = [rng.choice((2, 2, 3, 3, 4)) for _ in range(n)]
+    labeled = {text for start, size in ((TRAIN_START_ID, N_TRAIN), (TEST_START_ID, N_TEST))
+               for _, text, _ in generate_reviews(size, seed, start)}
+    pool = generate_reviews(sum(sizes) * 3, seed + PRETRAIN_SEED_OFFSET, PRETRAIN_START_ID, label_noise=0)
+    # disjoint from the labeled reviews: a text that the labeled corpus also holds is never pretrained on
+    by_label = {y: [text for _, text, label in pool if label == y and text not in labeled] for y in (0, 1)}
+    documents = []
+    for size in sizes:
+        y = rng.randrange(2)
+        documents.append(" ".join(by_label[y].pop() for _ in range(size)))
+    return documents

@@ -100,6 +100,29 @@ def test_label_noise_is_present_but_small():
     assert generate_reviews(50, seed=3) != generate_reviews(50, seed=4)
 
 
+def test_embedded_reviews_have_nsmc_length_implicit_sentiment_and_sarcasm(embedded):
+    from nlpbook_helpers.embedded_corpus import IMPLICIT, SURFACE_FLIP
+
+    texts = [e.text for e in embedded[0]["train"][0]]
+    assert 30 <= sum(map(len, texts)) / len(texts) <= 40            # NSMC: about 35 characters on average
+    for phrases, share in ((IMPLICIT, 0.1), (SURFACE_FLIP, 0.02)):    # meaning without / against the surface words
+        found = sum(any(p in t for p in phrases[0] + phrases[1]) for t in texts)
+        assert found > share * len(texts)
+
+
+def test_pretraining_documents_are_seeded_and_hold_no_labeled_review():
+    from nlpbook_helpers.embedded_corpus import generate_pretraining_documents
+
+    documents = generate_pretraining_documents(300, seed=7)
+    assert documents == generate_pretraining_documents(300, seed=7) != generate_pretraining_documents(300, seed=8)
+    assert len(documents) == 300 and all(len(d) > 10 for d in documents)
+    labeled = [text for start in (10_000_000, 20_000_000) for _, text, _ in
+               generate_reviews({10_000_000: 6000, 20_000_000: 1500}[start], 7, start)]
+    long_labeled = [text for text in labeled if len(text) >= 40]    # shorter ones can be one fixed phrase
+    text = "\n".join(documents)
+    assert not [t for t in long_labeled if t in text]                # disjoint from what is fine-tuned and tested
+
+
 # ---- read_nsmc_file -----------------------------------------------------------------------------------------------
 
 def test_stray_quotes_never_merge_rows(tmp_path):
