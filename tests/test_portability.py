@@ -20,7 +20,8 @@ import pytest
 from tests.nbval_approx import TOLERANCE
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_NOTEBOOKS = ["notebooks/03_pretrained_model.ipynb", "notebooks/06_task.ipynb", "notebooks/07_training.ipynb"]
+TRAINING_NOTEBOOKS = ["notebooks/03_pretrained_model.ipynb", "notebooks/06_task.ipynb", "notebooks/07_training.ipynb",
+                      "notebooks/08_own_data.ipynb"]
 
 
 @pytest.mark.slow
