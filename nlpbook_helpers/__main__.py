@@ -10,6 +10,51 @@ from pathlib import Path
 __all__ = ["main"]
 
 
+def _add_pretrain_command(commands) -> None:
+    from .pretraining import PretrainingPlan
+
+    plan = PretrainingPlan()
+    command = commands.add_parser("pretrain", help="masked-LM pretraining of the offline tiny BERT (maintainers: "
+                                                   "the model the offline preset ships)")
+    command.add_argument("--out", metavar="DIR", help="where to save it (default $NLPBOOK_HOME/models/tiny-kcbert-own;"
+                                                      " the shipped one: nlpbook_helpers/assets/tiny-kcbert)")
+    command.add_argument("--quick", action="store_true", help="a few thousand documents, a few dozen steps (tests)")
+    for name, kind, text in (("steps", int, "optimizer steps"), ("documents", int, "training documents"),
+                             ("batch-size", int, "documents per batch"), ("learning-rate", float, "AdamW's peak LR"),
+                             ("seed", int, "seed of the corpus, the masks and the initial weights"),
+                             ("report-every", int, "steps between progress lines"),
+                             ("threads", int, "CPU threads for torch (its default: all cores)")):
+        default = getattr(plan, name.replace("-", "_"), None)
+        command.add_argument(f"--{name}", type=kind, help=text if default is None else f"{text} (default {default})")
+
+
+def _pretrain(options, argv: list[str] | None) -> int:
+    import dataclasses
+    import shlex
+
+    from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
+    from .settings import nlpbook_home
+
+    plan = QUICK_PLAN if options.quick else PretrainingPlan()
+    changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
+                                                         "report_every") if getattr(options, name) is not None}
+    bad = [f"--{name.replace('_', '-')} {value}" for name, value in {**changes, "threads": options.threads}.items()
+           if value is not None and not value > 0]
+    if bad:
+        print(f"error: {', '.join(bad)}: must be > 0", file=sys.stderr)
+        return 2
+    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kcbert-own"
+    command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    try:
+        pretrain(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads)
+    except FileExistsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"fine-tune it: python -m nlpbook_helpers train --preset offline --set pretrained_model_name={out} "
+          "--set tiny_weights=''")
+    return 0
+
+
 def _parse_overrides(pairs: list[str]) -> dict:
     """`--set FIELD=VALUE` pairs as Python values (1 → int, 5e-5 → float, None, True); text fields keep the text."""
     from dataclasses import fields
@@ -31,12 +76,16 @@ def _parse_overrides(pairs: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .settings import PRESETS
+
     parser = argparse.ArgumentParser(prog="python -m nlpbook_helpers", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("train", "run all seven stages and print the test accuracy"),
                        ("prepare", "download/write the corpus and build/load the pretrained model, then stop")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("--preset", default="offline", help="offline (default) or kcbert-nsmc")
+        command.add_argument("--preset", default="offline", choices=list(PRESETS),
+                             help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
+                                  "(the same model with random weights) or kcbert-nsmc (the book's, downloaded)")
         command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                              help="override an argument, e.g. --set epochs=1 --set batch_size=16")
         command.add_argument("--corpus", metavar="PATH",
@@ -50,15 +99,19 @@ def main(argv: list[str] | None = None) -> int:
             when.add_argument("--resume", action="store_true",
                               help="continue the earlier run, or fail saying what changed (default: continue it "
                                    "only when nothing that decides the result changed, else start a new run)")
-    build = commands.add_parser("build-vocab", help="(maintainers) retrain the offline WordPiece vocabulary")
+    build = commands.add_parser("build-vocab", help="(maintainers) retrain the offline WordPiece vocabulary on the "
+                                                    "pretraining corpus")
     build.add_argument("--out", required=True)
     build.add_argument("--vocab-size", type=int, default=8000)
+    _add_pretrain_command(commands)
     options = parser.parse_args(argv)
 
     from .settings import ArgumentsError, make_arguments
 
     if options.command == "build-vocab":
         return _build_vocab(options.out, options.vocab_size)
+    if options.command == "pretrain":
+        return _pretrain(options, argv)
     try:
         overrides = _parse_overrides(options.set)
         if options.corpus:
@@ -113,27 +166,20 @@ def _prepare(args, step) -> int:
 
 
 def _build_vocab(out: str, vocab_size: int) -> int:
-    import hashlib
+    """Train the offline WordPiece vocabulary on the pretraining corpus (the text the tiny BERT learns from)."""
     import json
-    import tempfile
-    from pathlib import Path
 
     import tokenizers
 
-    from .corpus import load_corpus
-    from .embedded_corpus import write_embedded_corpus
-    from .settings import make_arguments
+    from .pretraining import PretrainingPlan, describe_corpus, pretraining_corpus
     from .tokenizer import train_wordpiece_vocab
 
-    with tempfile.TemporaryDirectory() as root:
-        args = make_arguments("offline", downstream_corpus_root_dir=root)
-        write_embedded_corpus(f"{root}/{args.downstream_corpus_name}", seed=args.seed)
-        texts = [example.text for example in load_corpus(args).train]
-        path = train_wordpiece_vocab(texts, vocab_size, out)
-        train_file = Path(root, args.downstream_corpus_name, "ratings_train.txt")
-        record = {"trained_on": "embedded corpus ratings_train.txt", "seed": args.seed,
-                  "corpus_sha256": hashlib.sha256(train_file.read_bytes()).hexdigest(),
-                  "vocab_size_asked": vocab_size, "tokenizers": tokenizers.__version__}
+    plan = PretrainingPlan()
+    train, heldout = pretraining_corpus(plan)
+    path = train_wordpiece_vocab(train + heldout, vocab_size, out)
+    record = {"trained_on": "the pretraining corpus (train and held-out documents)",
+              "corpus": describe_corpus(plan, train + heldout), "vocab_size_asked": vocab_size,
+              "tokenizers": tokenizers.__version__}
     Path(path).with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path}: {sum(1 for _ in open(path, encoding='utf-8'))} tokens")
     return 0

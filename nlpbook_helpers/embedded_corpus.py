@@ -24,6 +24,7 @@ LABEL_NOISE = 0.03            # share of labels flipped on purpose (as many 0→
 MAX_CHARS = 140               # NSMC reviews are at most 140 characters
 TRAIN_START_ID, TEST_START_ID = 10_000_000, 20_000_000
 N_TRAIN, N_TEST = 6000, 1500    # the labeled corpus' default sizes
+LABELED_SHORTEST = 20           # no labeled review this long or longer appears in the pretraining text
 PRETRAIN_START_ID = 30_000_000  # unlabeled pretraining text: its own id range ...
 PRETRAIN_SEED_OFFSET = 1_000    # ... and its own seed (seed + 1000), so it never repeats a labeled review's draws
 
@@ -399,13 +400,30 @@ def generate_pretraining_documents(n: int, seed: int = 7) -> list[str]:
     """
     rng = random.Random(f"nlpbook-pretraining:{seed}")
     sizes = [rng.choice((2, 2, 3, 3, 4)) for _ in range(n)]
-    labeled = {text for start, size in ((TRAIN_START_ID, N_TRAIN), (TEST_START_ID, N_TEST))
-               for _, text, _ in generate_reviews(size, seed, start)}
+    contains_labeled = _labeled_finder(seed)
     pool = generate_reviews(sum(sizes) * 3, seed + PRETRAIN_SEED_OFFSET, PRETRAIN_START_ID, label_noise=0)
-    # disjoint from the labeled reviews: a text that the labeled corpus also holds is never pretrained on
-    by_label = {y: [text for _, text, label in pool if label == y and text not in labeled] for y in (0, 1)}
+    by_label = {y: [text for _, text, label in pool if label == y] for y in (0, 1)}
     documents = []
     for size in sizes:
         y = rng.randrange(2)
-        documents.append(" ".join(by_label[y].pop() for _ in range(size)))
+        while True:     # disjoint from the labeled corpus: a document holding a labeled review is never used
+            document = " ".join(by_label[y].pop() for _ in range(size))
+            if not contains_labeled(document):
+                break
+        documents.append(document)
     return documents
+
+
+def _labeled_finder(seed: int, shortest: int = LABELED_SHORTEST):
+    """A test: does a text contain (anywhere, also across two joined reviews) a labeled review of the embedded
+    corpus' default sizes with at least `shortest` characters? Shorter ones are single stock phrases (최고, 노잼)."""
+    by_prefix: dict[str, list[str]] = {}
+    for start, size in ((TRAIN_START_ID, N_TRAIN), (TEST_START_ID, N_TEST)):
+        for _, text, _ in generate_reviews(size, seed, start):
+            if len(text) >= shortest:
+                by_prefix.setdefault(text[:shortest], []).append(text)
+
+    def contains(text: str) -> bool:
+        return any(text.startswith(labeled, i) for i in range(len(text) - shortest + 1)
+                   for labeled in by_prefix.get(text[i:i + shortest], ()))
+    return contains

@@ -1,9 +1,11 @@
-"""Stage 3 (notebook 03): the pretrained model, loaded with from_pretrained; the offline checkpoint built once.
+"""Stage 3 (notebook 03): the pretrained model, loaded with from_pretrained; the offline checkpoints installed once.
 
-The offline preset has no hub to download from, so it builds a *tiny BERT with random weights* (not pretrained:
-it knows nothing about Korean until fine-tuning) and saves it with `save_pretrained` in the layout of
-beomi/kcbert-base: config.json, vocab.txt, tokenizer_config.json, model.safetensors. From then on both presets
-load with the very same `BertForSequenceClassification.from_pretrained(name_or_dir, num_labels=...)`.
+The offline preset has no hub to download from. It uses a *tiny BERT that this project pretrained* (masked LM on
+its own generated Korean text: `python -m nlpbook_helpers pretrain`, pretraining.py) and ships inside the package
+in the layout of beomi/kcbert-base: config.json, vocab.txt, tokenizer_config.json, model.safetensors.
+`prepare_pretrained` copies it into the home once. The offline-scratch preset builds the same model with *random
+weights* instead (it knows nothing about Korean until fine-tuning), to show what pretraining adds. From then on
+every preset loads with the very same `BertForSequenceClassification.from_pretrained(name_or_dir, num_labels=...)`.
 """
 from __future__ import annotations
 
@@ -12,29 +14,33 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertModel
+from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification
 from transformers.utils import logging as transformers_logging
 
 from .files import build_lock, make_temp_dir, match_umask, remove_leftovers
 from .settings import hub_unreachable, model_source
 
-__all__ = ["ModelLoadError", "OFFLINE_VOCAB", "build_offline_checkpoint", "prepare_pretrained",
-           "load_pretrained_model", "count_parameters"]
+__all__ = ["ModelLoadError", "OFFLINE_VOCAB", "SHIPPED_MODEL", "PRETRAIN_COMMAND", "tiny_bert", "save_tokenizer_files",
+           "build_offline_checkpoint", "install_shipped_checkpoint", "prepare_pretrained", "load_pretrained_model",
+           "count_parameters"]
 
-OFFLINE_VOCAB = Path(__file__).parent / "assets" / "offline_vocab.txt"
+ASSETS = Path(__file__).parent / "assets"
+OFFLINE_VOCAB = ASSETS / "offline_vocab.txt"
+SHIPPED_MODEL = ASSETS / "tiny-kcbert"      # written by `python -m nlpbook_helpers pretrain --out <this folder>`
+PRETRAIN_COMMAND = "python -m nlpbook_helpers pretrain --out nlpbook_helpers/assets/tiny-kcbert"
 RECIPE_FILE = "nlpbook_recipe.json"
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2                          # 2: the random build saves BertForMaskedLM (1 saved BertModel)
 
 
 class ModelLoadError(OSError):
     """The pretrained model cannot be loaded; the message says why and what to do."""
 
 
-def _recipe(dims: dict, seed: int, vocab_file: Path) -> dict:
-    vocab_sha = hashlib.sha256(Path(vocab_file).read_bytes()).hexdigest()
-    return {"version": RECIPE_VERSION, "dims": dict(sorted(dims.items())), "seed": seed, "vocab_sha256": vocab_sha}
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _built_recipe(directory: Path) -> dict | None:
@@ -44,19 +50,29 @@ def _built_recipe(directory: Path) -> dict | None:
         return None
 
 
-def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
-                             vocab_file: str | Path = OFFLINE_VOCAB) -> Path:
-    """Build the tiny random-weight BERT (and its tokenizer files) in `directory` once; reuse it afterwards.
+def tiny_bert(dims: dict, seed: int, vocab_file: str | Path = OFFLINE_VOCAB) -> BertForMaskedLM:
+    """The offline tiny BERT with random weights (seeded, without disturbing the caller's random state)."""
+    vocab_size = sum(1 for line in Path(vocab_file).read_text(encoding="utf-8").splitlines() if line)
+    config = BertConfig(vocab_size=vocab_size, type_vocab_size=2, pad_token_id=0, **dims)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return BertForMaskedLM(config)
 
-    The directory records the recipe (dims, seed, vocab hash); a directory built by another recipe is rebuilt.
-    Built in a temporary directory and renamed into place while holding a lock on the parent folder, so an
+
+def save_tokenizer_files(folder: Path, vocab_file: str | Path, max_length: int) -> None:
+    """vocab.txt and tokenizer_config.json as kcbert-base has them: cased (do_lower_case False)."""
+    shutil.copyfile(vocab_file, folder / "vocab.txt")
+    tokenizer_config = {"do_lower_case": False, "model_max_length": max_length, "tokenizer_class": "BertTokenizer"}
+    (folder / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2), encoding="utf-8")
+
+
+def _install(directory: str | Path, recipe: dict, write: Callable[[Path], None]) -> Path:
+    """Put what `write(folder)` writes at `directory` once, marked with `recipe`; redo it when the recipe changes.
+
+    Written in a temporary folder and renamed into place while holding a lock on the parent folder, so an
     interrupted build leaves nothing half-written and processes building at once never delete each other's work.
     """
     directory = Path(directory).expanduser()
-    vocab_file = Path(vocab_file)
-    if not vocab_file.is_file():
-        raise ModelLoadError(f"{vocab_file}: vocabulary file missing; reinstall nlpbook_helpers (it ships this file)")
-    recipe = _recipe(dims, seed, vocab_file)
     if _built_recipe(directory) == recipe:
         return directory                     # the usual case: built before, nothing is written
     with build_lock(directory.parent):
@@ -68,7 +84,9 @@ def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
                                  "move it away or point pretrained_model_name elsewhere")
         staging = make_temp_dir(directory.parent, ".building-")
         try:
-            match_umask(_save_offline_checkpoint(staging, dims, seed, vocab_file, recipe))
+            write(staging)
+            (staging / RECIPE_FILE).write_text(json.dumps(recipe, indent=2), encoding="utf-8")  # last: finished
+            match_umask(staging)
             if directory.exists():           # another recipe's build: moved aside first, deleted once replaced
                 old = make_temp_dir(directory.parent, ".building-replaced-")
                 os.replace(directory, old / directory.name)
@@ -78,24 +96,62 @@ def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
     return directory
 
 
-def _save_offline_checkpoint(folder: Path, dims: dict, seed: int, vocab_file: Path, recipe: dict) -> Path:
-    vocab_size = sum(1 for line in vocab_file.read_text(encoding="utf-8").splitlines() if line)
-    config = BertConfig(vocab_size=vocab_size, type_vocab_size=2, pad_token_id=0, **dims)
-    with torch.random.fork_rng(devices=[]):      # seeded here without disturbing the caller's random state
-        torch.manual_seed(seed)
-        model = BertModel(config)
-    model.save_pretrained(folder)
-    shutil.copyfile(vocab_file, folder / "vocab.txt")
-    tokenizer_config = {"do_lower_case": False, "model_max_length": config.max_position_embeddings,
-                        "tokenizer_class": "BertTokenizer"}
-    (folder / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2), encoding="utf-8")
-    (folder / RECIPE_FILE).write_text(json.dumps(recipe, indent=2), encoding="utf-8")   # last: marks it finished
-    return folder
+def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
+                             vocab_file: str | Path = OFFLINE_VOCAB) -> Path:
+    """Build the tiny random-weight BERT (a BertForMaskedLM) and its tokenizer files in `directory` once.
+
+    The directory records the recipe (dims, seed, vocab hash); a directory built by another recipe is rebuilt.
+    """
+    vocab_file = Path(vocab_file)
+    if not vocab_file.is_file():
+        raise ModelLoadError(f"{vocab_file}: vocabulary file missing; reinstall nlpbook_helpers (it ships this file)")
+    recipe = {"version": RECIPE_VERSION, "weights": "random", "dims": dict(sorted(dims.items())), "seed": seed,
+              "vocab_sha256": _sha256(vocab_file)}
+
+    def write(folder: Path) -> None:
+        model = tiny_bert(dims, seed, vocab_file)
+        model.save_pretrained(folder)
+        save_tokenizer_files(folder, vocab_file, model.config.max_position_embeddings)
+
+    return _install(directory, recipe, write)
+
+
+def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str | Path = SHIPPED_MODEL,
+                               vocab_file: str | Path = OFFLINE_VOCAB) -> Path:
+    """Copy the pretrained tiny BERT shipped in the package to `directory` (once; again when the package's changes).
+
+    Checks first that the shipped model has the dimensions `dims` and the shipped offline vocabulary.
+    """
+    shipped = Path(shipped)
+    if not all((shipped / name).is_file() for name in ("config.json", "model.safetensors", "vocab.txt")):
+        raise ModelLoadError(f"{shipped}: the pretrained tiny BERT is not there (config.json, model.safetensors, "
+                             f"vocab.txt). In a checkout, build it once with `{PRETRAIN_COMMAND}` (about 20 "
+                             "minutes on 2 CPU cores); or use the preset offline-scratch (same model, random weights)")
+    config = json.loads((shipped / "config.json").read_text(encoding="utf-8"))
+    found = {name: config.get(name) for name in dims}
+    if found != dict(dims):
+        raise ModelLoadError(f"{shipped / 'config.json'}: the shipped model has dims {found}, but tiny_model asks "
+                             f"for {dict(dims)}. Use the preset offline-scratch for other dims (random weights), or "
+                             f"pretrain your own: python -m nlpbook_helpers pretrain --out DIR")
+    if (shipped / "vocab.txt").read_bytes() != Path(vocab_file).read_bytes():
+        raise ModelLoadError(f"{shipped / 'vocab.txt'} differs from {vocab_file}: the model was pretrained with "
+                             f"another vocabulary; pretrain it again: {PRETRAIN_COMMAND}")
+    files = sorted(path.name for path in shipped.iterdir() if path.is_file() and not path.name.startswith("."))
+    recipe = {"version": RECIPE_VERSION, "weights": "pretrained", "shipped": {name: _sha256(shipped / name)
+                                                                              for name in files}}
+
+    def copy(folder: Path) -> None:
+        for name in files:
+            shutil.copyfile(shipped / name, folder / name)
+
+    return _install(directory, recipe, copy)
 
 
 def prepare_pretrained(args) -> str:
-    """Make `args.pretrained_model_name` loadable: the offline preset builds its local checkpoint (once)."""
-    if args.tiny_model:
+    """Make `args.pretrained_model_name` loadable: the offline presets install their local checkpoint (once)."""
+    if args.tiny_weights == "pretrained":
+        install_shipped_checkpoint(args.pretrained_model_name, args.tiny_model)
+    elif args.tiny_weights == "random":
         build_offline_checkpoint(args.pretrained_model_name, args.tiny_model, args.seed)
     return args.pretrained_model_name
 
@@ -103,8 +159,9 @@ def prepare_pretrained(args) -> str:
 def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassification:
     """`BertForSequenceClassification.from_pretrained` for a hub name or a local directory, with clear errors.
 
-    The classifier head on top is new (randomly initialised) in both presets; only the body is pretrained
-    (`from_pretrained(..., output_loading_info=True)` lists those new weights; notebook 03 shows it).
+    The classifier head on top is new (randomly initialised) in every preset; only the body is pretrained
+    (`from_pretrained(..., output_loading_info=True)` lists those new weights; notebook 03 shows it). The tiny
+    BERTs are saved as BertForMaskedLM, which has no pooler: their pooler is new as well.
     Also checks `args.max_seq_length` against the model's `max_position_embeddings`.
     """
     name = args.pretrained_model_name

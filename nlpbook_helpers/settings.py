@@ -1,4 +1,4 @@
-"""Stage 1 (notebook 01): the arguments of a run, two presets, validation."""
+"""Stage 1 (notebook 01): the arguments of a run, three presets, validation."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,8 +9,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Arguments", "PRESETS", "make_arguments", "nlpbook_home", "model_source", "shown_path", "ArgumentsError",
-           "use_google_drive", "network_timeout", "hub_unreachable"]
+__all__ = ["Arguments", "PRESETS", "TINY_MODEL", "TINY_WEIGHTS", "make_arguments", "nlpbook_home", "model_source",
+           "shown_path", "ArgumentsError", "use_google_drive", "network_timeout", "hub_unreachable"]
 
 NETWORK_TIMEOUT = 30.0     # seconds to wait for an answer (Korpora's download, the hub); $NLPBOOK_NETWORK_TIMEOUT
 
@@ -146,7 +146,8 @@ class Arguments:
     fast_dev_run: bool = False                 # Lightning's quick test: one batch of train and val, no checkpoints
     progress_bar: bool = True
     log_every_n_steps: int = 10
-    tiny_model: dict = field(default_factory=dict)  # dimensions of the offline model (offline preset only)
+    tiny_model: dict = field(default_factory=dict)  # dimensions of the offline tiny BERT (offline presets only)
+    tiny_weights: str = ""                     # offline presets: "pretrained" (shipped) or "random"; "" loads as is
 
     def validate(self, max_position_embeddings: int | None = None) -> "Arguments":
         """Raise ArgumentsError naming the field and the fix; return self when all is well."""
@@ -170,6 +171,12 @@ class Arguments:
         for item in dataclasses.fields(self):
             problem = _type_problem(item, getattr(self, item.name))
             need(problem is None, problem or "")
+        need(self.tiny_weights in TINY_WEIGHTS,
+             f"tiny_weights={self.tiny_weights!r}: use 'pretrained' (the tiny BERT shipped with nlpbook_helpers), "
+             "'random' (the same model with random weights) or '' (load pretrained_model_name as it is)")
+        need(not self.tiny_weights or bool(self.tiny_model),
+             f"tiny_weights={self.tiny_weights!r} needs tiny_model (the tiny BERT's dimensions, e.g. "
+             "make_arguments('offline').tiny_model), or set tiny_weights='' to load pretrained_model_name as it is")
         need(self.learning_rate > 0, f"learning_rate={self.learning_rate!r}: must be > 0 (the book uses 5e-5)")
         need(0 <= self.warmup_ratio < 1, f"warmup_ratio={self.warmup_ratio!r}: must be in [0, 1)")
         if max_position_embeddings is not None:
@@ -195,17 +202,27 @@ class Arguments:
         return self
 
 
+TINY_WEIGHTS = ("pretrained", "random", "")
+TINY_MODEL = dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=2, intermediate_size=512,
+                  max_position_embeddings=300)
+
+
 def _offline(home: Path) -> dict:
+    """The tiny BERT that nlpbook_helpers pretrained (masked LM on its own text) and ships inside the package."""
     return dict(
         pretrained_model_name=str(home / "models" / "tiny-kcbert"),
         corpus_source="embedded",
         downstream_corpus_root_dir=str(home / "data" / "embedded"),
         downstream_model_dir=str(home / "checkpoints" / "offline-nsmc"),
         max_seq_length=64, learning_rate=1e-3, batch_size=32, epochs=2, accelerator="cpu", devices=1,
-        precision="32-true",
-        tiny_model=dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=2, intermediate_size=512,
-                        max_position_embeddings=300),
+        precision="32-true", tiny_model=dict(TINY_MODEL), tiny_weights="pretrained",
     )
+
+
+def _offline_scratch(home: Path) -> dict:
+    """The same tiny BERT (dims, vocabulary) with random weights: what pretraining adds is the difference."""
+    return dict(_offline(home), pretrained_model_name=str(home / "models" / "tiny-kcbert-scratch"),
+                downstream_model_dir=str(home / "checkpoints" / "offline-scratch-nsmc"), tiny_weights="random")
 
 
 def _kcbert_nsmc(home: Path) -> dict:
@@ -219,11 +236,11 @@ def _kcbert_nsmc(home: Path) -> dict:
     )
 
 
-PRESETS = {"offline": _offline, "kcbert-nsmc": _kcbert_nsmc}
+PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsmc": _kcbert_nsmc}
 
 
 def make_arguments(preset: str = "offline", **overrides) -> Arguments:
-    """The arguments of a preset ('offline' or 'kcbert-nsmc'), with any field overridden, validated."""
+    """The arguments of a preset ('offline', 'offline-scratch' or 'kcbert-nsmc'), any field overridden, validated."""
     if preset not in PRESETS:
         raise ArgumentsError(f"unknown preset {preset!r}: choose one of {sorted(PRESETS)}")
     known = {f.name for f in dataclasses.fields(Arguments)}

@@ -18,7 +18,7 @@ import pytest
 from nlpbook_helpers.__main__ import _parse_overrides, main
 from nlpbook_helpers.corpus import CorpusError, download_corpus, read_nsmc_file
 from nlpbook_helpers.embedded_corpus import write_embedded_corpus
-from nlpbook_helpers.model import build_offline_checkpoint, prepare_pretrained
+from nlpbook_helpers.model import SHIPPED_MODEL, build_offline_checkpoint, prepare_pretrained
 from nlpbook_helpers.settings import ArgumentsError, make_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,10 +148,9 @@ def test_four_prepares_at_once_on_a_fresh_home_all_succeed_alike(tmp_path):
 
     args = make_arguments("offline")
     reference = write_embedded_corpus(tmp_path / "reference-corpus", seed=args.seed)
-    model = build_offline_checkpoint(tmp_path / "reference-model", args.tiny_model, args.seed)
     corpus = home / "data" / "embedded" / "nsmc"
     assert {sha(corpus / path.name) for path in reference.values()} == {sha(path) for path in reference.values()}
-    assert sha(home / "models" / "tiny-kcbert" / "model.safetensors") == sha(model / "model.safetensors")
+    assert sha(home / "models" / "tiny-kcbert" / "model.safetensors") == sha(SHIPPED_MODEL / "model.safetensors")
     found = modes(home)
     leftovers = [name for name in found if re.search(r"(^|/)(\.building-|\.download-|tmp)|\.tmp$", name)]
     assert leftovers == []
@@ -309,7 +308,7 @@ def test_a_directory_in_place_of_a_corpus_file_is_reported_as_such(tmp_path):
 
 def test_leftovers_of_interrupted_builds_are_removed(tmp_path, monkeypatch):
     monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path))
-    args = make_arguments("offline", tiny_model=DIMS)
+    args = make_arguments("offline-scratch", tiny_model=DIMS)
     corpus = tmp_path / "data" / "embedded" / "nsmc"
     models = tmp_path / "models"
     for leftover in (corpus / ".ratings_train.txt.abc123.tmp", models / ".building-x1y2z3" / "model.safetensors"):
@@ -318,7 +317,7 @@ def test_leftovers_of_interrupted_builds_are_removed(tmp_path, monkeypatch):
     download_corpus(args)
     prepare_pretrained(args)
     assert sorted(path.name for path in corpus.iterdir()) == ["ratings_test.txt", "ratings_train.txt"]
-    assert sorted(path.name for path in models.iterdir()) == ["tiny-kcbert"]
+    assert sorted(path.name for path in models.iterdir()) == ["tiny-kcbert-scratch"]
 
 
 def test_old_feature_caches_do_not_pile_up(tmp_path):

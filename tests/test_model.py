@@ -24,6 +24,7 @@ def test_offline_checkpoint_is_laid_out_like_kcbert_and_reproducible(tmp_path):
     for name in ("config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"):
         assert (first / name).is_file(), name
     assert json.loads((first / "tokenizer_config.json").read_text())["do_lower_case"] is False
+    assert BertConfig.from_pretrained(first).architectures == ["BertForMaskedLM"]   # a fill-in-the-blank view needs it
     assert sha(first / "model.safetensors") == sha(second / "model.safetensors")
     assert sha(first / "model.safetensors") != sha(other_seed / "model.safetensors")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building-")]

@@ -14,7 +14,42 @@ def test_presets_follow_the_book(monkeypatch, tmp_path):
     for path in (offline.pretrained_model_name, offline.downstream_corpus_root_dir, offline.downstream_model_dir,
                  book.downstream_corpus_root_dir, book.downstream_model_dir):
         assert path.startswith(str(tmp_path)), path        # under NLPBOOK_HOME, never a Colab-only path
-    assert set(PRESETS) == {"offline", "kcbert-nsmc"}
+    assert set(PRESETS) == {"offline", "offline-scratch", "kcbert-nsmc"}
+    assert (offline.tiny_weights, book.tiny_weights, book.tiny_model) == ("pretrained", "", {})
+
+
+def test_offline_scratch_is_the_offline_preset_with_random_weights_in_its_own_folders(monkeypatch, tmp_path):
+    monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path))
+    offline, scratch = make_arguments("offline"), make_arguments("offline-scratch")
+    assert scratch.tiny_weights == "random" and scratch.tiny_model == offline.tiny_model != {}
+    assert scratch.pretrained_model_name == str(tmp_path / "models" / "tiny-kcbert-scratch")
+    assert scratch.downstream_model_dir == str(tmp_path / "checkpoints" / "offline-scratch-nsmc")
+    different = {name for name, value in vars(scratch).items() if vars(offline)[name] != value}
+    assert different == {"preset", "pretrained_model_name", "downstream_model_dir", "tiny_weights"}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(tiny_weights="trained"), "tiny_weights='trained': use 'pretrained'"),
+    (dict(tiny_weights="random", tiny_model={}), "tiny_weights='random' needs tiny_model"),
+])
+def test_tiny_weights_is_checked(overrides, message):
+    with pytest.raises(ArgumentsError) as error:
+        make_arguments("offline", **overrides)
+    assert message in str(error.value)
+    assert make_arguments("offline", tiny_weights="", pretrained_model_name="/x").tiny_weights == ""
+
+
+def test_the_command_line_lists_the_presets(capsys):
+    from nlpbook_helpers.__main__ import main
+
+    for command in ("train", "prepare"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        shown = " ".join(capsys.readouterr().out.split())
+        assert all(name in shown for name in PRESETS), shown
+        with pytest.raises(SystemExit):
+            main([command, "--preset", "colab"])
+        assert "invalid choice: 'colab'" in capsys.readouterr().err
 
 
 def test_home_defaults_to_the_users_home(monkeypatch, tmp_path):

@@ -48,17 +48,23 @@ def test_trained_wordpiece_keeps_hangul_syllables(tmp_path):
     assert not any("\u1100" <= ch <= "\u11ff" for token in tokens for ch in token)   # no decomposed jamo
 
 
-def test_shipped_offline_vocab_was_trained_on_the_current_embedded_corpus(tmp_path):
-    """The vocabulary is a fixed artifact (WordPiece training is not byte-reproducible). If the corpus generator
-    changes, regenerate it: python -m nlpbook_helpers build-vocab --out nlpbook_helpers/assets/offline_vocab.txt"""
-    import hashlib
-
-    from nlpbook_helpers.embedded_corpus import write_embedded_corpus
+def test_shipped_offline_vocab_was_trained_on_the_current_pretraining_corpus():
+    """The vocabulary is a fixed artifact (WordPiece training is not byte-reproducible), trained on the pretraining
+    text. If the corpus generator changes, regenerate it:
+    python -m nlpbook_helpers build-vocab --out nlpbook_helpers/assets/offline_vocab.txt
+    This test compares the hash of the generator's first documents (a moment); test_pretraining compares the hash of
+    the whole text (a few seconds)."""
+    from nlpbook_helpers.embedded_corpus import generate_pretraining_documents
     from nlpbook_helpers.model import OFFLINE_VOCAB
-    from nlpbook_helpers.settings import make_arguments
+    from nlpbook_helpers.pretraining import PretrainingPlan, text_sha256
 
     record = json.loads(OFFLINE_VOCAB.with_suffix(".json").read_text())
-    paths = write_embedded_corpus(tmp_path, seed=make_arguments().seed)
-    assert hashlib.sha256(paths["train"].read_bytes()).hexdigest() == record["corpus_sha256"]
+    assert "corpus" in record, ("offline_vocab.json predates the pretraining corpus: python -m nlpbook_helpers "
+                                "build-vocab --out nlpbook_helpers/assets/offline_vocab.txt")
+    corpus = record["corpus"]
+    plan = PretrainingPlan()
+    assert corpus["arguments"] == {"n": plan.documents + plan.heldout_documents, "seed": plan.seed}
+    probe = corpus["probe"]
+    assert text_sha256(generate_pretraining_documents(probe["n"], plan.seed)) == probe["sha256"]
     tokens = OFFLINE_VOCAB.read_text(encoding="utf-8").splitlines()
     assert len(tokens) == len(set(tokens)) > 1000
