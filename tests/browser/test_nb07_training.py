@@ -1,7 +1,8 @@
 """Notebook 07: while `fit` runs, the live loss curve is one image that the browser redraws in place (its picture
 changes during training and once more at the end); then the "try your model" box turns a typed review into
 긍정/부정 with a probability: with Enter, and with the 판정 button. When the notebook saved the fine-tuned model,
-the verdict must be exactly what `nlpbook_helpers.training.predict` gives with that model."""
+the verdict must be exactly what `nlpbook_helpers.training.predict` gives with that model. Section 10's label
+curve (pretrained against random weights) is one drawn picture."""
 from __future__ import annotations
 
 import contextlib
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = "07_training.ipynb"
 LIVE = ".nlpbook-live-loss"
 TRY = ".nlpbook-try-input"
+CURVE = ".nlpbook-label-curve"
 REVIEWS = ["배우들 연기가 정말 최고였고 감동적인 영화", "스토리가 지루하고 돈이 아까운 최악의 영화"]
 
 
@@ -140,3 +142,10 @@ def test_live_loss_curve_and_try_your_model(open_notebook, browser_home, offline
             notebook.capture(area, "07_try_your_model", readme_images)
     if not expected and seen[0] == seen[1]:
         notebook.fail(f"two opposite reviews got the same verdict {seen[0]}: is the widget judging what was typed?")
+
+    # ---- section 10: the label curve (pretrained against random weights) is drawn ---------------------------
+    curve = notebook.cell_with(CURVE).locator(f"{CURVE} img")
+    if curve.count() != 1:
+        notebook.fail(f"section 10 should show one label-curve picture in div{CURVE}; found {curve.count()}")
+    notebook.check_image_drawn(curve.first, "the label curve")
+    notebook.capture(notebook.output_area(CURVE), "07_label_curve", readme_images)
