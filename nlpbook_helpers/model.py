@@ -125,7 +125,7 @@ def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str |
     shipped = Path(shipped)
     if not all((shipped / name).is_file() for name in ("config.json", "model.safetensors", "vocab.txt")):
         raise ModelLoadError(f"{shipped}: the pretrained tiny BERT is not there (config.json, model.safetensors, "
-                             f"vocab.txt). In a checkout, build it once with `{PRETRAIN_COMMAND}` (about 20 "
+                             f"vocab.txt). In a checkout, build it once with `{PRETRAIN_COMMAND}` (about 15 "
                              "minutes on 2 CPU cores); or use the preset offline-scratch (same model, random weights)")
     config = json.loads((shipped / "config.json").read_text(encoding="utf-8"))
     found = {name: config.get(name) for name in dims}

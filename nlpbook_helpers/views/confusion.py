@@ -1,8 +1,6 @@
 """Notebook 08 view: the confusion matrix of a fine-tuned model on a split (torchmetrics), as a text table and a plot."""
 from __future__ import annotations
 
-import base64
-import html
 import unicodedata
 from collections.abc import Sequence
 
@@ -13,7 +11,7 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 from ..corpus import Example
 from ..training import predict
 from .fonts import use_korean_font
-from .schedule import figure_png
+from .schedule import figure_html
 
 __all__ = ["confusion_matrix", "predict_confusion", "confusion_table", "plot_confusion", "show_confusion"]
 
@@ -105,6 +103,4 @@ def show_confusion(matrix: torch.Tensor, label_names: Sequence[str], title: str 
     figure = plot_confusion(matrix, label_names, title)
     names = ", ".join(str(name) for name in label_names)
     alt = f"confusion matrix: rows are the true labels ({names}), columns the predicted ones"
-    encoded = base64.b64encode(figure_png(figure)).decode("ascii")
-    return HTML(f'<div class="nlpbook-confusion"><img src="data:image/png;base64,{encoded}" '
-                f'alt="{html.escape(alt)}" width="{int(FIGSIZE[0] * DPI)}"></div>')
+    return HTML(figure_html(figure, "nlpbook-confusion", alt))

@@ -3,15 +3,13 @@ labeled reviews, one line per model (mean over seeds, band from the worst to the
 `training.label_curve`; and the same figures as a small table of text."""
 from __future__ import annotations
 
-import base64
-import html
 import statistics
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
 from .fonts import use_korean_font
-from .schedule import figure_png
+from .schedule import figure_html
 
 __all__ = ["summarize_label_curve", "plot_label_curve", "show_label_curve", "label_curve_table"]
 
@@ -62,11 +60,9 @@ def show_label_curve(rows: Sequence[dict]):
     """The plot as HTML: `<div class="nlpbook-label-curve"><img ...></div>` (readable on GitHub, findable in a browser)."""
     from IPython.display import HTML
 
-    encoded = base64.b64encode(figure_png(plot_label_curve(rows))).decode("ascii")
     models = ", ".join(summarize_label_curve(rows))
     alt = f"test accuracy against the number of labeled training reviews (log scale): {models}"
-    return HTML(f'<div class="nlpbook-label-curve"><img src="data:image/png;base64,{encoded}" '
-                f'alt="{html.escape(alt)}" width="{int(FIGSIZE[0] * DPI)}"></div>')
+    return HTML(figure_html(plot_label_curve(rows), "nlpbook-label-curve", alt))
 
 
 def label_curve_table(rows: Sequence[dict]) -> str:

@@ -64,6 +64,14 @@ def figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def figure_html(figure: Figure, css_class: str, alt: str) -> str:
+    """`<div class="css_class"><img ...></div>`: the figure as an inline PNG at its own width in pixels, with `alt`
+    text (readable on GitHub, findable in a browser by its class)."""
+    encoded = base64.b64encode(figure_png(figure)).decode("ascii")
+    return (f'<div class="{css_class}"><img src="data:image/png;base64,{encoded}" '
+            f'alt="{html.escape(alt)}" width="{int(figure.get_figwidth() * figure.dpi)}"></div>')
+
+
 def show_lr_schedule(args, total_steps: int, steps_per_epoch: int | None = None):
     """The plot as HTML: `<div class="nlpbook-lr-plot"><img ...></div>` (readable on GitHub, findable in a browser)."""
     from IPython.display import HTML
@@ -72,6 +80,4 @@ def show_lr_schedule(args, total_steps: int, steps_per_epoch: int | None = None)
     warmup = int(total_steps * args.warmup_ratio)
     alt = (f"learning rate: 0 → {args.learning_rate:g} over steps 0-{warmup}, "
            f"then linearly down to 0 at step {total_steps}")
-    encoded = base64.b64encode(figure_png(figure)).decode("ascii")
-    return HTML(f'<div class="nlpbook-lr-plot"><img src="data:image/png;base64,{encoded}" '
-                f'alt="{html.escape(alt)}" width="{int(FIGSIZE[0] * DPI)}"></div>')
+    return HTML(figure_html(figure, "nlpbook-lr-plot", alt))
