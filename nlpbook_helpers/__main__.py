@@ -7,7 +7,42 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "fields_table"]
+
+
+def _field_rows(args=None) -> list[tuple[str, str, str]]:
+    """(name, value, help) for each field of Arguments; the value is `args`' (paths as notebooks print them)."""
+    from dataclasses import fields
+
+    from .settings import Arguments, shown_path
+
+    rows = []
+    for item in fields(Arguments):
+        value = "" if args is None else getattr(args, item.name)
+        shown = shown_path(value) if isinstance(value, str) and Path(value).is_absolute() else repr(value)
+        rows.append((item.name, "" if args is None else shown, item.metadata.get("help", "")))
+    return rows
+
+
+def fields_table(args) -> str:
+    """Every field of `args`: name, value and its one-line help (`python -m nlpbook_helpers fields`)."""
+    rows = [("field", "value", "help")] + _field_rows(args)
+    name_width = max(len(name) for name, _, _ in rows)
+    value_width = min(36, max(len(value) for _, value, _ in rows))    # a longer value gets a line of its own
+    lines = []
+    for name, value, text in rows:
+        if len(value) > value_width:
+            lines += [f"{name:<{name_width}}  {value}", f"{'':<{name_width}}  {'':<{value_width}}  {text}"]
+        else:
+            lines.append(f"{name:<{name_width}}  {value:<{value_width}}  {text}")
+    return "\n".join(lines)
+
+
+def _fields_epilog() -> str:
+    rows = _field_rows()
+    width = max(len(name) for name, _, _ in rows)
+    return ("fields for --set FIELD=VALUE (values per preset: python -m nlpbook_helpers fields --preset P):\n"
+            + "\n".join(f"  {name:<{width}}  {text}" for name, _, text in rows))
 
 
 def _add_pretrain_command(commands) -> None:
@@ -82,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("train", "run all seven stages and print the test accuracy"),
                        ("prepare", "download/write the corpus and build/load the pretrained model, then stop")):
-        command = commands.add_parser(name, help=text)
+        command = commands.add_parser(name, help=text, epilog=_fields_epilog(),
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
         command.add_argument("--preset", default="offline", choices=list(PRESETS),
                              help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
                                   "(the same model with random weights) or kcbert-nsmc (the book's, downloaded)")
@@ -99,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             when.add_argument("--resume", action="store_true",
                               help="continue the earlier run, or fail saying what changed (default: continue it "
                                    "only when nothing that decides the result changed, else start a new run)")
+    listing = commands.add_parser("fields", help="list the fields of the arguments: name, value in a preset, help")
+    listing.add_argument("--preset", default="offline", choices=list(PRESETS), help="whose values to show")
     build = commands.add_parser("build-vocab", help="(maintainers) retrain the offline WordPiece vocabulary on the "
                                                     "pretraining corpus")
     build.add_argument("--out", required=True)
@@ -112,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         return _build_vocab(options.out, options.vocab_size)
     if options.command == "pretrain":
         return _pretrain(options, argv)
+    if options.command == "fields":
+        print(fields_table(make_arguments(options.preset)))
+        return 0
     try:
         overrides = _parse_overrides(options.set)
         if options.corpus:
@@ -122,12 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     step = lambda number, text: print(f"[{number}/7] {text} ({time.perf_counter() - started:.0f}s)", flush=True)
-    step(1, f"arguments: preset={args.preset}, model={args.pretrained_model_name}")
     if options.command == "prepare":
         return _prepare(args, step)
     from .corpus import CorpusError
+    from .pipeline import train
     from .runs import RunError
-    from .training import train
 
     try:
         result = train(args, resume=False if options.fresh else "require" if options.resume else True, report=step)
@@ -144,7 +184,6 @@ def main(argv: list[str] | None = None) -> int:
 
     if not is_rank_zero():       # another process of a DDP run: rank 0 saved the model and reports the result
         return 0
-    step(7, f"fine-tuned model saved to {result.finetuned_dir}")
     print(f"test accuracy: {result.test_acc:.4f}{f1}  test loss: {result.test_loss:.4f}")
     if args.corpus_source == "files":
         from .training import label_names
@@ -155,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _prepare(args, step) -> int:
     from .corpus import CorpusError
-    from .training import prepare_stages
+    from .pipeline import prepare_stages
 
     try:
         prepare_stages(args, report=step)

@@ -16,21 +16,24 @@ from .files import build_lock
 from .settings import network_timeout
 
 __all__ = ["Example", "Corpus", "CorpusError", "corpus_dir", "corpus_files", "download_corpus", "read_nsmc_file",
-           "load_corpus", "read_table_file", "label_order", "stratified_split", "NSMC_LABELS"]
+           "load_corpus", "read_table_file", "label_order", "stratified_split", "NSMC_LABELS",
+           "LABEL_NAMES"]
 
 HEADER = "id\tdocument\tlabel"
 FILES = {"train": "ratings_train.txt", "test": "ratings_test.txt"}
-NSMC_LABELS = ("부정", "긍정")            # label names of ids 0 and 1 in NSMC
+NSMC_LABELS = ("부정", "긍정")            # label names of ids 0 and 1 in NSMC (negative, positive)
+LABEL_NAMES = dict(enumerate(NSMC_LABELS))   # id → name, for a model config without names of its own
 SPLIT_NAMES = ("train", "validation", "test")   # your folder: train.csv (or .tsv), test.csv, validation.csv if any
 
 
 class CorpusError(ValueError):
-    """The corpus is missing or a file is not in NSMC format; the message names the file, the line and the fix."""
+    """The corpus is missing or a file is not in NSMC format; the message names the file, the line and the fix.
+    Notebook 02, 형식이 틀린 줄은 분명한 오류로."""
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """One review: its id, its text and its label (1 positive, 0 negative)."""
+    """One review: its id, its text and its label (1 positive, 0 negative). Notebook 02, 파일 읽기: `read_nsmc_file`."""
 
     id: str
     text: str
@@ -40,7 +43,8 @@ class Example:
 @dataclass
 class Corpus:
     """The train and test examples, and what reading found (stats[split]: path, lines, empty, kept, used).
-    `val` is empty when the test split validates (NSMC); `label_names[i]` is the name of label id i."""
+    `val` is empty when the test split validates (NSMC); `label_names[i]` is the name of label id i.
+    Notebook 02, 파일 읽기: `read_nsmc_file`."""
 
     train: list[Example]
     test: list[Example]
@@ -55,7 +59,7 @@ class Corpus:
 
 def corpus_dir(args) -> Path:
     """Where the corpus files lie: <downstream_corpus_root_dir>/<downstream_corpus_name> (your files: corpus_path's
-    folder)."""
+    folder). Notebook 02, 말뭉치 준비: `download_corpus`."""
     if args.corpus_source == "files":
         path = Path(args.corpus_path).expanduser()
         return path if path.is_dir() else path.parent
@@ -87,7 +91,8 @@ def _own_files(args) -> dict[str, Path]:
 
 
 def corpus_files(args) -> list[Path]:
-    """The files load_corpus(args) reads (what a run's fingerprint hashes)."""
+    """The files load_corpus(args) reads (what a run's fingerprint hashes).
+    Not shown in a notebook; the run's fingerprint (notebook 07, 8. 끊긴 학습 이어 하기) hashes them."""
     if args.corpus_source == "files":
         return list(_own_files(args).values())
     return [corpus_dir(args) / name for name in FILES.values()]
@@ -98,6 +103,7 @@ def download_corpus(args) -> Path:
 
     Only missing files are created: a file of the user's is never replaced (a folder with only one of the two
     files, not written by nlpbook_helpers, is an error that says what to do).
+    Notebook 02, 말뭉치 준비: `download_corpus`.
     """
     if args.corpus_source == "files":
         _own_files(args)                    # yours: nothing to download, only check that it is there
@@ -179,6 +185,7 @@ def read_nsmc_file(path, empty_documents: str = "keep") -> tuple[list[Example], 
     Every physical line is one review: quotes are plain characters (a csv reader would merge rows at a stray
     `"`). Empty documents are kept as "" or skipped (empty_documents="keep" or "skip") and counted either way.
     Returns the examples and stats {"path", "lines" (reviews, header excluded), "empty", "kept"}.
+    Notebook 02, 파일 읽기: `read_nsmc_file`.
     """
     if empty_documents not in ("keep", "skip"):
         raise CorpusError(f"empty_documents={empty_documents!r}: use 'keep' or 'skip'")
@@ -229,7 +236,8 @@ def read_nsmc_file(path, empty_documents: str = "keep") -> tuple[list[Example], 
 
 def load_corpus(args) -> Corpus:
     """Read <corpus_dir>/ratings_train.txt and ratings_test.txt; apply empty_documents, then max_*_examples.
-    corpus_source="files": read your files instead (see load_own_corpus)."""
+    corpus_source="files": read your files instead (see load_own_corpus).
+    Notebook 02, 파일 읽기: `read_nsmc_file`; your files: notebook 08."""
     if args.corpus_source == "files":
         return load_own_corpus(args)
     folder, splits, stats = corpus_dir(args), {}, {}
@@ -282,7 +290,8 @@ def _rows(path: Path, content: str):
 def read_table_file(path, text_column: str, label_column: str, empty_documents: str = "keep"
                     ) -> tuple[list[tuple[int, str, str]], dict]:
     """Read one .csv/.tsv file whose header names `text_column` and `label_column` (other columns are ignored).
-    Returns (line number, text, label as written) per row and stats {"path", "lines", "empty", "kept"}."""
+    Returns (line number, text, label as written) per row and stats {"path", "lines", "empty", "kept"}.
+    Notebook 08, 2. 내 파일이 갖춰야 할 형식."""
     path = Path(path).expanduser()
     if not path.is_file() and not path.is_dir():
         raise CorpusError(f"{path} does not exist: check corpus_path (a .csv/.tsv file or a folder with train.csv)")
@@ -323,7 +332,7 @@ def read_table_file(path, text_column: str, label_column: str, empty_documents: 
 
 def label_order(labels) -> tuple[str, ...]:
     """The label names in id order: integers numerically (-1, 0, 2, 10), otherwise names in sorted (Unicode) order,
-    so the ids never depend on the order of the lines."""
+    so the ids never depend on the order of the lines. Notebook 08, 3. 인자: `corpus_source="files"`."""
     names = set(labels)
     if all(re.fullmatch(r"[+-]?\d+", name) for name in names):
         return tuple(sorted(names, key=lambda name: (int(name), name)))
@@ -332,7 +341,7 @@ def label_order(labels) -> tuple[str, ...]:
 
 def stratified_split(examples: list[Example], ratio: float, seed: int) -> tuple[list[Example], list[Example]]:
     """(kept, held out): `ratio` of each label's examples held out, chosen by `seed`; each label keeps at least one.
-    Both parts stay in file order."""
+    Both parts stay in file order. Notebook 08, 3. 인자: `corpus_source="files"`."""
     by_label: dict[int, list[int]] = {}
     for index, example in enumerate(examples):
         by_label.setdefault(example.label, []).append(index)
@@ -348,7 +357,7 @@ def load_own_corpus(args) -> Corpus:
     """Your .csv/.tsv corpus: label ids from train's labels (label_order); a validation split from train
     (val_ratio, seeded, stratified) when there is no validation file; one file is split into train, validation and
     test (test_ratio and val_ratio of the whole file). A test/validation label that train never had is an error
-    naming the line."""
+    naming the line. Notebook 08, 3. 인자: `corpus_source="files"`."""
     files = _own_files(args)
     read = {split: read_table_file(path, args.text_column, args.label_column, args.empty_documents)
             for split, path in files.items()}

@@ -14,18 +14,18 @@ from torch.utils.data import DataLoader, Dataset
 from transformers import DataCollatorWithPadding
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from .corpus import Corpus, CorpusError
+from .corpus import LABEL_NAMES, Corpus, CorpusError
 from .files import save_in_cache
 
 __all__ = ["NsmcDataset", "check_splits", "feature_cache_key", "make_collate", "make_dataloader", "padding_stats"]
 
 FEATURES = ("input_ids", "token_type_ids", "attention_mask")
-LABEL_NAMES = {0: "0 (negative)", 1: "1 (positive)"}
 log = logging.getLogger(__name__)
 
 
 def check_splits(corpus: Corpus, args) -> None:
-    """Before tokenizing: each split has reviews and the training reviews hold both labels; errors name the file."""
+    """Before tokenizing: each split has reviews and the training reviews hold both labels; errors name the file.
+    Not shown in a notebook; restore and train (notebook 07, 9. 한데 모으기) call it."""
     own = getattr(args, "corpus_source", "") == "files"
     splits = [("train", corpus.train), ("test", corpus.test)]
     if corpus.stats.get("val"):             # your corpus' validation split (a file of its own, or cut from train)
@@ -43,7 +43,8 @@ def check_splits(corpus: Corpus, args) -> None:
         label, limit = labels.pop(), args.max_train_examples
         cut = limit is not None and corpus.stats["train"]["kept"] > limit
         scope = f"the first {limit} (max_train_examples={limit})" if cut else f"all {len(corpus.train)}"
-        name = repr(corpus.label_names[label]) if own else LABEL_NAMES.get(label, label)
+        name = (repr(corpus.label_names[label]) if own else
+                f"{label} ({LABEL_NAMES[label]})" if label in LABEL_NAMES else label)
         raise CorpusError(f"{corpus.stats['train']['path']}: {scope} training reviews have label "
                           f"{name}: a classifier learns nothing from one class. Fix: add "
                           + ("examples of other labels" if own else "reviews of the other label")
@@ -52,7 +53,7 @@ def check_splits(corpus: Corpus, args) -> None:
 
 def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int) -> str:
     """A hash of everything that changes the features: the texts and labels, the tokenizer (vocabulary,
-    normalisation, special tokens: its full serialisation) and max_seq_length."""
+    normalisation, special tokens: its full serialisation) and max_seq_length. Notebook 05, 4. 피처 캐시(cache)."""
     digest = hashlib.sha256()
     backend = json.loads(tokenizer.backend_tokenizer.to_str())
     backend.pop("truncation", None), backend.pop("padding", None)   # call-time state, not the tokenizer itself
@@ -68,6 +69,7 @@ class NsmcDataset(Dataset):
 
     Items are dicts of python lists plus an int label; padding happens later, per batch, in the collate function.
     With `cache_dir`, features are stored as `features-<key>.npz` and reused only when the key matches.
+    Notebook 05, 3. `NsmcDataset`: 말뭉치 전체를 피처로.
     """
 
     def __init__(self, examples: Sequence, tokenizer, max_seq_length: int, cache_dir: str | Path | None = None):
@@ -119,7 +121,7 @@ class NsmcDataset(Dataset):
             problem = f"{len(features['input_ids'])} reviews instead of {count}"
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
             problem = f"{type(error).__name__}: {error}"
-        log.warning(f"{path}: damaged feature cache ({problem}); deleted it, tokenizing again")
+        log.warning(f"{path}: 피처 캐시가 망가져 지우고 다시 토큰화합니다 (damaged feature cache: {problem})")
         path.unlink(missing_ok=True)
         return None
 
@@ -133,7 +135,7 @@ class NsmcDataset(Dataset):
 
 def make_collate(tokenizer, padding: str = "dynamic", max_seq_length: int | None = None) -> DataCollatorWithPadding:
     """transformers' DataCollatorWithPadding: 'dynamic' pads to the longest review of each batch,
-    'max_length' pads every batch to max_seq_length (the book's way)."""
+    'max_length' pads every batch to max_seq_length (the book's way). Notebook 05, 5. 컬레이트(collate)."""
     if padding == "dynamic":
         return DataCollatorWithPadding(tokenizer, padding="longest", return_tensors="pt")
     if padding == "max_length":
@@ -145,7 +147,8 @@ def make_collate(tokenizer, padding: str = "dynamic", max_seq_length: int | None
 
 def make_dataloader(dataset: NsmcDataset, args, tokenizer, train: bool) -> DataLoader:
     """A DataLoader as the arguments say: shuffled (and grouped by length if `args.group_by_length`) for
-    training, in order for evaluation; reproducible from `args.seed`."""
+    training, in order for evaluation; reproducible from `args.seed`.
+    Notebook 05, 6. 데이터 로더(data loader) / `make_dataloader`."""
     collate = make_collate(tokenizer, args.padding, args.max_seq_length)
     generator = torch.Generator().manual_seed(args.seed)
     sampler = None
@@ -157,7 +160,8 @@ def make_dataloader(dataset: NsmcDataset, args, tokenizer, train: bool) -> DataL
 
 
 def padding_stats(batch: dict) -> dict:
-    """Real tokens, computed tokens (batch × padded length) and the padding ratio of one collated batch."""
+    """Real tokens, computed tokens (batch × padded length) and the padding ratio of one collated batch.
+    Notebook 05, 5. 컬레이트(collate)."""
     mask = batch["attention_mask"]
     real, computed = int(mask.sum()), mask.numel()
     return {"batch_size": mask.shape[0], "padded_length": mask.shape[1], "real_tokens": real,

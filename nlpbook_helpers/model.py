@@ -36,7 +36,8 @@ RECIPE_VERSION = 2                          # 2: the random build saves BertForM
 
 
 class ModelLoadError(OSError):
-    """The pretrained model cannot be loaded; the message says why and what to do."""
+    """The pretrained model cannot be loaded; the message says why and what to do.
+    Notebook 03, 모델 불러오기: `from_pretrained`."""
 
 
 def _sha256(path: Path) -> str:
@@ -51,7 +52,8 @@ def _built_recipe(directory: Path) -> dict | None:
 
 
 def tiny_bert(dims: dict, seed: int, vocab_file: str | Path = OFFLINE_VOCAB) -> BertForMaskedLM:
-    """The offline tiny BERT with random weights (seeded, without disturbing the caller's random state)."""
+    """The offline tiny BERT with random weights (seeded, without disturbing the caller's random state).
+    Notebook 03, 작은 BERT와 kcbert-base 비교."""
     vocab_size = sum(1 for line in Path(vocab_file).read_text(encoding="utf-8").splitlines() if line)
     config = BertConfig(vocab_size=vocab_size, type_vocab_size=2, pad_token_id=0, **dims)
     with torch.random.fork_rng(devices=[]):
@@ -60,7 +62,8 @@ def tiny_bert(dims: dict, seed: int, vocab_file: str | Path = OFFLINE_VOCAB) -> 
 
 
 def save_tokenizer_files(folder: Path, vocab_file: str | Path, max_length: int) -> None:
-    """vocab.txt and tokenizer_config.json as kcbert-base has them: cased (do_lower_case False)."""
+    """vocab.txt and tokenizer_config.json as kcbert-base has them: cased (do_lower_case False).
+    Notebook 03, 모델 폴더에 든 파일."""
     shutil.copyfile(vocab_file, folder / "vocab.txt")
     tokenizer_config = {"do_lower_case": False, "model_max_length": max_length, "tokenizer_class": "BertTokenizer"}
     (folder / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2), encoding="utf-8")
@@ -101,6 +104,7 @@ def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
     """Build the tiny random-weight BERT (a BertForMaskedLM) and its tokenizer files in `directory` once.
 
     The directory records the recipe (dims, seed, vocab hash); a directory built by another recipe is rebuilt.
+    Notebook 03, 작은 BERT와 kcbert-base 비교.
     """
     vocab_file = Path(vocab_file)
     if not vocab_file.is_file():
@@ -121,6 +125,7 @@ def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str |
     """Copy the pretrained tiny BERT shipped in the package to `directory` (once; again when the package's changes).
 
     Checks first that the shipped model has the dimensions `dims` and the shipped offline vocabulary.
+    Notebook 03, 모델 폴더에 든 파일.
     """
     shipped = Path(shipped)
     if not all((shipped / name).is_file() for name in ("config.json", "model.safetensors", "vocab.txt")):
@@ -148,7 +153,8 @@ def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str |
 
 
 def prepare_pretrained(args) -> str:
-    """Make `args.pretrained_model_name` loadable: the offline presets install their local checkpoint (once)."""
+    """Make `args.pretrained_model_name` loadable: the offline presets install their local checkpoint (once).
+    Notebook 03, 프리트레인이란."""
     if args.tiny_weights == "pretrained":
         install_shipped_checkpoint(args.pretrained_model_name, args.tiny_model)
     elif args.tiny_weights == "random":
@@ -163,6 +169,7 @@ def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassific
     (`from_pretrained(..., output_loading_info=True)` lists those new weights; notebook 03 shows it). The tiny
     BERTs are saved as BertForMaskedLM, which has no pooler: their pooler is new as well.
     Also checks `args.max_seq_length` against the model's `max_position_embeddings`.
+    Notebook 03, 모델 불러오기: `from_pretrained`.
     """
     name = args.pretrained_model_name
     source, is_local = model_source(name)
@@ -189,5 +196,5 @@ def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassific
 
 
 def count_parameters(model: torch.nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters. Notebook 03, 블록별 파라미터 수."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

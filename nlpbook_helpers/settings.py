@@ -10,22 +10,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Arguments", "PRESETS", "TINY_MODEL", "TINY_WEIGHTS", "make_arguments", "nlpbook_home", "model_source",
-           "shown_path", "ArgumentsError", "use_google_drive", "network_timeout", "hub_unreachable"]
+           "shown_path", "field_help", "ArgumentsError", "use_google_drive", "network_timeout", "hub_unreachable"]
 
 NETWORK_TIMEOUT = 30.0     # seconds to wait for an answer (Korpora's download, the hub); $NLPBOOK_NETWORK_TIMEOUT
 
 
 class ArgumentsError(ValueError):
-    """An argument has a value the pipeline cannot run with; the message says how to fix it."""
+    """An argument has a value the pipeline cannot run with; the message says how to fix it.
+    Notebook 01, 검증: 잘못된 값은 시작하기 전에 잡습니다."""
 
 
 def nlpbook_home() -> Path:
-    """Where corpora, models and checkpoints live: $NLPBOOK_HOME, else ~/nlpbook (laptop, Colab, Binder alike)."""
+    """Where corpora, models and checkpoints live: $NLPBOOK_HOME, else ~/nlpbook (laptop, Colab, Binder alike).
+    Notebook 01, 파일이 저장되는 곳: `NLPBOOK_HOME`."""
     return Path(os.environ.get("NLPBOOK_HOME", Path.home() / "nlpbook")).expanduser()
 
 
 def use_google_drive(mount_point: str = "/content/drive") -> Path:
-    """Colab: mount Google Drive and make NLPBOOK_HOME `<mount_point>/MyDrive/nlpbook`, so checkpoints outlive the runtime."""
+    """Colab: mount Google Drive and make NLPBOOK_HOME `<mount_point>/MyDrive/nlpbook`, so checkpoints outlive the runtime.
+    Notebook 01, 코랩에서 체크포인트를 구글 드라이브에 남기기."""
     from google.colab import drive  # only in Colab; the notebooks' first cell calls this inside its Colab guard
 
     drive.mount(mount_point)
@@ -36,12 +39,13 @@ def use_google_drive(mount_point: str = "/content/drive") -> Path:
     home = my_drive / "nlpbook"
     home.mkdir(exist_ok=True)
     os.environ["NLPBOOK_HOME"] = str(home)
-    print(f"NLPBOOK_HOME = {home} (Google Drive: corpus, models and checkpoints stay after the runtime ends)")
+    print(f"NLPBOOK_HOME = {home} (구글 드라이브: 말뭉치, 모델, 체크포인트가 런타임이 끝나도 남습니다)")
     return home
 
 
 def shown_path(path: str | Path) -> str:
-    """A path as notebooks print it: `$NLPBOOK_HOME/...` under the home, so outputs read the same on every machine."""
+    """A path as notebooks print it: `$NLPBOOK_HOME/...` under the home, so outputs read the same on every machine.
+    Notebook 01, 파일이 저장되는 곳: `NLPBOOK_HOME`."""
     path, home = Path(path).expanduser(), nlpbook_home()
     try:
         return str(Path("$NLPBOOK_HOME") / path.relative_to(home))
@@ -50,7 +54,8 @@ def shown_path(path: str | Path) -> str:
 
 
 def network_timeout() -> float:
-    """Seconds to wait for the network to answer: $NLPBOOK_NETWORK_TIMEOUT, else 30."""
+    """Seconds to wait for the network to answer: $NLPBOOK_NETWORK_TIMEOUT, else 30.
+    Not shown in a notebook; download_corpus (notebook 02) and from_pretrained (notebook 03) wait this long."""
     raw = os.environ.get("NLPBOOK_NETWORK_TIMEOUT", "").strip()
     try:
         seconds = float(raw) if raw else NETWORK_TIMEOUT
@@ -62,7 +67,8 @@ def network_timeout() -> float:
 
 
 def hub_unreachable(name: str) -> str | None:
-    """None if the Hugging Face hub answers within network_timeout() (or HF_HUB_OFFLINE=1), else why it does not."""
+    """None if the Hugging Face hub answers within network_timeout() (or HF_HUB_OFFLINE=1), else why it does not.
+    Not shown in a notebook; used by notebook 03's loading (모델 불러오기: `from_pretrained`)."""
     from huggingface_hub import constants
 
     if getattr(constants, "HF_HUB_OFFLINE", False):
@@ -82,7 +88,8 @@ def hub_unreachable(name: str) -> str | None:
 
 
 def model_source(name: str) -> tuple[str, bool]:
-    """(what to pass to from_pretrained, whether it is a local directory) for a hub name or a path."""
+    """(what to pass to from_pretrained, whether it is a local directory) for a hub name or a path.
+    Notebook 03, 프리트레인이란."""
     local = Path(name).expanduser()
     is_local = local.is_absolute() or name.startswith((".", "~")) or local.exists()
     return (str(local) if is_local else name), is_local
@@ -107,47 +114,72 @@ def _type_problem(item: dataclasses.Field, value) -> str | None:
     return f"{item.name}={value!r}: must be {words}, not {type(value).__name__}{example}"
 
 
+def _arg(default, help: str):
+    """A field of Arguments with its one-line help (`python -m nlpbook_helpers fields` prints them)."""
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+def field_help(name: str) -> str:
+    """The one-line help of the field `name` of Arguments (notebook 01, 두 프리셋 나란히 보기).
+    The fields: notebook 01, 두 프리셋 나란히 보기; all of them: `python -m nlpbook_helpers fields`."""
+    return {item.name: item.metadata["help"] for item in dataclasses.fields(Arguments)}[name]
+
+
 @dataclass
 class Arguments:
-    """Everything one fine-tuning run needs; field names follow the book (ratsnlp's ClassificationTrainArguments)."""
+    """Everything one fine-tuning run needs; field names follow the book (ratsnlp's ClassificationTrainArguments).
+    Notebook 01, 책에서는 이렇게 했습니다."""
 
-    preset: str = "offline"
-    pretrained_model_name: str = ""            # hub name (beomi/kcbert-base) or a local checkpoint directory
-    downstream_task_name: str = "document-classification"
-    downstream_corpus_name: str = "nsmc"
-    corpus_source: str = "embedded"            # "embedded" (this project's), "korpora" (downloaded), "files" (yours)
-    downstream_corpus_root_dir: str = ""       # the corpus lies in <root>/<corpus name>/ratings_{train,test}.txt
-    downstream_model_dir: str = ""             # checkpoints, logs and the fine-tuned model go here
-    max_seq_length: int = 128
-    padding: str = "dynamic"                   # "dynamic" (longest in batch) or "max_length" (the book's way)
-    group_by_length: bool = True               # batches of similar lengths: less padding
-    empty_documents: str = "keep"              # "keep" or "skip" reviews whose text is empty ("error": stop there)
-    corpus_path: str = ""                      # files: one .csv/.tsv file, or a folder with train/test(/validation)
-    text_column: str = "document"              # files: header names of the text and the label columns
-    label_column: str = "label"
-    val_ratio: float = 0.1                     # files: share of train held out for validation (seeded, stratified)
-    test_ratio: float = 0.1                    # files, one file only: share held out for the test
-    max_train_examples: int | None = None      # use only the first N training examples (fast runs)
-    max_test_examples: int | None = None
-    save_top_k: int = 1
-    monitor: str = "min val_loss"
-    seed: int = 7
-    learning_rate: float = 5e-5
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    batch_size: int = 32
-    epochs: int = 3
-    cpu_workers: int = 0
-    accelerator: str = "auto"
-    devices: int | str = "auto"
-    strategy: str = "auto"
-    num_nodes: int = 1                         # machines (DDP); effective batch = batch_size × devices × num_nodes
-    precision: str = "32-true"                 # "auto": bf16-mixed / 16-mixed on a GPU, 32-true on the CPU
-    fast_dev_run: bool = False                 # Lightning's quick test: one batch of train and val, no checkpoints
-    progress_bar: bool = True
-    log_every_n_steps: int = 10
-    tiny_model: dict = field(default_factory=dict)  # dimensions of the offline tiny BERT (offline presets only)
-    tiny_weights: str = ""                     # offline presets: "pretrained" (shipped) or "random"; "" loads as is
+    preset: str = _arg("offline", "이 인자들이 나온 프리셋(preset)의 이름: offline, offline-scratch, kcbert-nsmc")
+    pretrained_model_name: str = _arg("", "프리트레인 모델: 허깅페이스 허브 이름(beomi/kcbert-base) 또는 로컬 체크포인트 폴더")
+    downstream_task_name: str = _arg("document-classification", "다운스트림 태스크의 이름 (책의 필드; 기록만 하고 "
+                                                                 "동작은 바꾸지 않음)")
+    downstream_corpus_name: str = _arg("nsmc", "말뭉치 이름: <downstream_corpus_root_dir>/<이 이름>/ 폴더, Korpora로 "
+                                               "내려받을 말뭉치 (nsmc만)")
+    corpus_source: str = _arg("embedded", "말뭉치를 어디서: embedded(이 패키지가 쓰는 내장 말뭉치), korpora(NSMC를 "
+                                          "내려받음), files(내 .csv/.tsv)")
+    downstream_corpus_root_dir: str = _arg("", "말뭉치 파일의 상위 폴더: <이 폴더>/<downstream_corpus_name>/"
+                                               "ratings_{train,test}.txt")
+    downstream_model_dir: str = _arg("", "체크포인트(checkpoint), 로그, 파인튜닝한 모델이 모이는 폴더 (실행 폴더 "
+                                         "run_<N>과 피처 캐시 features/가 그 안에)")
+    max_seq_length: int = _arg(128, "리뷰를 자르는 최대 토큰 수 (max sequence length, [CLS]와 [SEP] 포함)")
+    padding: str = _arg("dynamic", "패딩(padding): dynamic(배치에서 가장 긴 리뷰까지, 동적 패딩) 또는 "
+                                   "max_length(max_seq_length까지, 책의 방식)")
+    group_by_length: bool = _arg(True, "학습 배치를 길이가 비슷한 리뷰끼리 묶어 패딩을 줄임 (LengthGroupedSampler)")
+    empty_documents: str = _arg("keep", "텍스트가 빈 리뷰: keep(그대로 둠), skip(뺌), error(거기서 멈춤)")
+    corpus_path: str = _arg("", "files: 내 .csv/.tsv 파일 하나, 또는 train/test(/validation) 파일이 든 폴더")
+    text_column: str = _arg("document", "files: 텍스트 열의 헤더 이름")
+    label_column: str = _arg("label", "files: 레이블(label) 열의 헤더 이름")
+    val_ratio: float = _arg(0.1, "files, 검증 파일이 없을 때: 학습 세트에서 검증용으로 떼는 비율 (시드로, 층화해서; "
+                                 "0이면 테스트 세트로 검증)")
+    test_ratio: float = _arg(0.1, "files, 파일 하나일 때: 테스트용으로 떼는 비율")
+    max_train_examples: int | None = _arg(None, "학습 인스턴스를 앞에서부터 N개만 씀 (빠른 실행; None이면 전부)")
+    max_test_examples: int | None = _arg(None, "테스트(와 검증) 인스턴스를 앞에서부터 N개만 씀 (None이면 전부)")
+    save_top_k: int = _arg(1, "monitor 기준으로 가장 좋은 체크포인트를 몇 개 남길지 (last.ckpt는 따로 늘 남김)")
+    monitor: str = _arg("min val_loss", "가장 좋은 체크포인트를 고르는 기준: '<min|max> <지표>', 예: 'min val_loss', "
+                                        "'max val_acc'")
+    seed: int = _arg(7, "시드(seed): 분류기 헤드의 초깃값, 드롭아웃, 배치 순서, files의 세트 나누기")
+    learning_rate: float = _arg(5e-5, "학습률(learning rate): AdamW의 최댓값, 워밍업 뒤 0까지 선형으로 줄어듦")
+    warmup_ratio: float = _arg(0.1, "전체 스텝 중 학습률을 0에서 올리는 워밍업(warmup) 구간의 비율")
+    weight_decay: float = _arg(0.01, "AdamW의 weight decay (가중치 행렬에만; 바이어스와 LayerNorm은 빼고)")
+    batch_size: int = _arg(32, "배치 크기(batch size): 한 스텝에 프로세스 하나가 넣는 인스턴스 수")
+    epochs: int = _arg(3, "에포크(epoch) 수: 학습 데이터 전체를 몇 번 볼지")
+    cpu_workers: int = _arg(0, "데이터 로더가 배치를 만드는 프로세스 수 (DataLoader의 num_workers; 0이면 메인 "
+                               "프로세스에서)")
+    accelerator: str = _arg("auto", "Lightning의 accelerator: auto(있으면 GPU), cpu, gpu 등")
+    devices: int | str = _arg("auto", "쓸 장치 수 (Lightning의 devices; auto면 있는 만큼)")
+    strategy: str = _arg("auto", "Lightning의 분산 전략 (strategy): auto, ddp 등")
+    num_nodes: int = _arg(1, "머신 수 (DDP); 실제 배치 크기 = batch_size × devices × num_nodes")
+    precision: str = _arg("32-true", "정밀도(precision): 32-true, 16-mixed, bf16-mixed; auto는 GPU에서 "
+                                     "bf16-mixed/16-mixed, CPU에서 32-true")
+    fast_dev_run: bool = _arg(False, "Lightning의 빠른 점검 (fast_dev_run): 학습과 검증 배치 하나씩, 체크포인트 없음")
+    progress_bar: bool = _arg(True, "학습 중에 진행 막대(progress bar)를 보일지")
+    log_every_n_steps: int = _arg(10, "몇 스텝마다 CSV 로그에 적을지 (Lightning의 log_every_n_steps)")
+    tiny_model: dict = _arg({}, "offline 프리셋: 작은 BERT의 크기 (hidden_size, num_hidden_layers 등)")
+    tiny_weights: str = _arg("", "offline 프리셋: pretrained(패키지에 든 프리트레인 가중치), random(같은 모델, "
+                                 "무작위 가중치), ''(pretrained_model_name을 그대로 불러옴)")
 
     def validate(self, max_position_embeddings: int | None = None) -> "Arguments":
         """Raise ArgumentsError naming the field and the fix; return self when all is well."""
@@ -240,7 +272,8 @@ PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsm
 
 
 def make_arguments(preset: str = "offline", **overrides) -> Arguments:
-    """The arguments of a preset ('offline', 'offline-scratch' or 'kcbert-nsmc'), any field overridden, validated."""
+    """The arguments of a preset ('offline', 'offline-scratch' or 'kcbert-nsmc'), any field overridden, validated.
+    Notebook 01, 두 프리셋 나란히 보기 / 필드 바꾸기."""
     if preset not in PRESETS:
         raise ArgumentsError(f"unknown preset {preset!r}: choose one of {sorted(PRESETS)}")
     known = {f.name for f in dataclasses.fields(Arguments)}

@@ -19,7 +19,8 @@ LOGGED_METRICS = ("val_loss", "val_acc", "train_loss", "train_acc")
 
 
 def check_monitor(monitor: str) -> None:
-    """Raise ArgumentsError at once (not after an epoch) when `monitor` names a metric the task does not log."""
+    """Raise ArgumentsError at once (not after an epoch) when `monitor` names a metric the task does not log.
+    Notebook 07, 2. 트레이너 만들기 (the checkpoint's monitor)."""
     direction, _, metric = monitor.partition(" ")
     if direction not in ("min", "max") or metric not in LOGGED_METRICS:
         raise ArgumentsError(f"monitor={monitor!r}: the task logs {', '.join(LOGGED_METRICS)}; write '<min|max> "
@@ -27,7 +28,8 @@ def check_monitor(monitor: str) -> None:
 
 
 def make_optimizer(model: torch.nn.Module, learning_rate: float, weight_decay: float) -> torch.optim.AdamW:
-    """AdamW with weight decay on weights only (no decay on biases and LayerNorm), as in BERT's recipe."""
+    """AdamW with weight decay on weights only (no decay on biases and LayerNorm), as in BERT's recipe.
+    Notebook 06, 3. 옵티마이저: AdamW와 weight decay 그룹."""
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
         if parameter.requires_grad:
@@ -37,14 +39,15 @@ def make_optimizer(model: torch.nn.Module, learning_rate: float, weight_decay: f
 
 
 def make_scheduler(optimizer, total_steps: int, warmup_ratio: float):
-    """Linear warmup for `warmup_ratio` of the steps, then linear decay to 0 (transformers' schedule)."""
+    """Linear warmup for `warmup_ratio` of the steps, then linear decay to 0 (transformers' schedule).
+    Notebook 06, 4. 학습률 스케줄러: 워밍업 뒤 선형 감소."""
     warmup_steps = int(total_steps * warmup_ratio)
     return get_linear_schedule_with_warmup(optimizer, num_warmup_steps=warmup_steps, num_training_steps=total_steps)
 
 
 class ClassificationTask(pl.LightningModule):
     """Fine-tunes a sequence classifier: logs `train_loss` every step, `val_loss`/`val_acc` every epoch
-    (and `val_f1`, macro-F1, when the model has more than two labels)."""
+    (and `val_f1`, macro-F1, when the model has more than two labels). Notebook 06, 2. 태스크란."""
 
     def __init__(self, model: torch.nn.Module, args):
         super().__init__()

@@ -13,7 +13,8 @@ __all__ = ["TokenizerError", "load_tokenizer", "check_vocab_matches", "train_wor
 
 
 class TokenizerError(OSError):
-    """The tokenizer cannot be loaded or does not fit the model; the message says what to do."""
+    """The tokenizer cannot be loaded or does not fit the model; the message says what to do.
+    Notebook 04, 토크나이저 불러오기: `load_tokenizer`."""
 
 
 def load_tokenizer(args) -> BertTokenizer:
@@ -21,6 +22,7 @@ def load_tokenizer(args) -> BertTokenizer:
 
     kcbert-base is cased: lower-casing would change its vocabulary lookups, so it is switched off as in the book.
     Fails loudly when the directory holds no vocabulary (transformers would return 5 special tokens and no error).
+    Notebook 04, 토크나이저 불러오기: `load_tokenizer`.
     """
     name = args.pretrained_model_name
     source, is_local = model_source(name)
@@ -41,7 +43,8 @@ def load_tokenizer(args) -> BertTokenizer:
 
 
 def check_vocab_matches(tokenizer, model) -> None:
-    """Raise TokenizerError unless every token id the tokenizer can produce has a row in the model's embeddings."""
+    """Raise TokenizerError unless every token id the tokenizer can produce has a row in the model's embeddings.
+    Notebooks 06 and 07, 1. 앞 단계에서 만든 것 불러오기."""
     if len(tokenizer) != model.config.vocab_size:
         raise TokenizerError(f"tokenizer has {len(tokenizer)} tokens but the model's embedding table has "
                              f"{model.config.vocab_size} rows: load both from the same pretrained_model_name")
@@ -54,6 +57,7 @@ def train_wordpiece_vocab(texts: Iterable[str], vocab_size: int, out_file: str |
     `lowercase=False, strip_accents=False`: accent stripping would break Hangul syllables into jamo.
     The result is not byte-identical from run to run (ties in the merge order), which is why the offline
     preset ships the vocabulary it was built with instead of training a new one on each machine.
+    Notebook 04, `offline` 어휘 집합은 어떻게 만들었나.
     """
     from tokenizers import BertWordPieceTokenizer
 

@@ -21,27 +21,34 @@ import torch
 from pytorch_lightning.callbacks import LearningRateMonitor
 from pytorch_lightning.loggers import CSVLogger
 
-from .corpus import NSMC_LABELS, Example, download_corpus, load_corpus
+from .corpus import LABEL_NAMES, Example, download_corpus, load_corpus
 from .data import NsmcDataset, check_splits, make_dataloader
 from .files import match_umask
-from .model import count_parameters, load_pretrained_model, prepare_pretrained
+from .model import load_pretrained_model, prepare_pretrained
 from .runs import (FINGERPRINT_KEY, RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder,
-                   describe_changes, is_rank_zero, latest_run, model_dir, move_to_new_run, new_run, pick_run,
-                   read_checkpoint, recorder_of, run_fingerprint)
+                   describe_changes, is_rank_zero, latest_run, model_dir, move_to_new_run, pick_run, read_checkpoint,
+                   recorder_of, run_fingerprint)
 from .settings import Arguments, shown_path
 from .task import ClassificationTask, check_monitor
-from .tokenizer import check_vocab_matches, load_tokenizer
+from .tokenizer import load_tokenizer
 
 __all__ = ["LABEL_NAMES", "label_names", "Prediction", "TrainingResult", "RunError", "resolve_precision", "make_trainer",
-           "last_checkpoint", "fit", "predict", "save_finetuned", "prepare_stages", "train", "labeled_subset",
-           "label_curve"]
+           "last_checkpoint", "fit", "predict", "save_finetuned", "labeled_subset", "label_curve"]
 
-LABEL_NAMES = dict(enumerate(NSMC_LABELS))   # NSMC's 0: 부정, 1: 긍정, for a config without names of its own
+
+def __getattr__(name: str):
+    """`train` and `prepare_stages` moved to pipeline.py; `from nlpbook_helpers.training import train` still works."""
+    if name in ("train", "prepare_stages"):
+        from . import pipeline      # here, not at the top: pipeline imports this module
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def label_names(model) -> dict[int, str]:
     """Label id → name: the model's config.id2label (your corpus' names, set by prepare_stages and saved with the
-    model), or NSMC's 부정/긍정 when the config holds only transformers' placeholders (LABEL_0, LABEL_1)."""
+    model), or NSMC's 부정/긍정 when the config holds only transformers' placeholders (LABEL_0, LABEL_1).
+    Notebook 08, 5. 정확도와 매크로 F1, 그리고 새 리뷰 예측."""
     names = {int(label): str(name) for label, name in model.config.id2label.items()}
     if all(name == f"LABEL_{label}" for label, name in names.items()):
         return dict(LABEL_NAMES) if len(names) == 2 else {label: str(label) for label in names}
@@ -49,7 +56,8 @@ def label_names(model) -> dict[int, str]:
 
 
 def resolve_precision(precision: str) -> str:
-    """'auto': bf16-mixed on a GPU that has bf16, 16-mixed on older GPUs (Colab's T4), 32-true on the CPU."""
+    """'auto': bf16-mixed on a GPU that has bf16, 16-mixed on older GPUs (Colab's T4), 32-true on the CPU.
+    Notebook 07, 책의 코드: `pl.Trainer(...)`."""
     if precision != "auto":
         return precision
     if torch.cuda.is_available():
@@ -58,7 +66,8 @@ def resolve_precision(precision: str) -> str:
 
 
 def last_checkpoint(args) -> Path | None:
-    """`<downstream_model_dir>/run_<N>/checkpoints/last.ckpt` written most recently, if a run left one."""
+    """`<downstream_model_dir>/run_<N>/checkpoints/last.ckpt` written most recently, if a run left one.
+    Notebook 07, 8. 끊긴 학습 이어 하기 (resume)."""
     run = latest_run(args)
     return run.last_checkpoint if run else None
 
@@ -67,7 +76,8 @@ def make_trainer(args, callbacks: Sequence[pl.Callback] = (), **overrides) -> pl
     """A Lightning Trainer writing into a run folder `<downstream_model_dir>/run_<N>`: the newest run with the same
     fingerprint that can continue, else a new one. There: best checkpoint by `args.monitor` plus `last.ckpt` (for
     resuming) in `checkpoints/`, CSV logs in `logs/`, LR logged every step.
-    `overrides` go straight to `pl.Trainer` (e.g. `max_steps=20`, `limit_val_batches=2`)."""
+    `overrides` go straight to `pl.Trainer` (e.g. `max_steps=20`, `limit_val_batches=2`).
+    Notebook 07, 2. 트레이너 만들기 / `make_trainer`."""
     check_monitor(args.monitor)
     run = pick_run(args, run_fingerprint(args, overrides), reuse_finished=False)
     return _make_trainer(args, run, callbacks, overrides)
@@ -95,7 +105,7 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
         resume: Resume = True) -> Path | None:
     """`trainer.fit` in the trainer's run folder, continuing its `last.ckpt` when `resume` and the checkpoint's
     fingerprint matches, else in a new run folder (what changed is logged; `resume="require"` raises RunError
-    instead). Returns the checkpoint resumed from."""
+    instead). Returns the checkpoint resumed from. Notebook 07, 3. 학습: `fit`."""
     run = recorder_of(trainer).run
     resume_from = run.last_checkpoint
     if resume_from is None and resume == "require":
@@ -129,6 +139,8 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
 
 @dataclasses.dataclass
 class Prediction:
+    """One predicted review (notebook 07, 5. 직접 쓴 리뷰로 예측하기)."""
+
     text: str
     label: int
     label_name: str
@@ -139,7 +151,7 @@ class Prediction:
 def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 128,
             batch_size: int = 64) -> list[Prediction]:
     """Label, its name (model.config.id2label; NSMC: 0 = 부정 negative, 1 = 긍정 positive) and probability for each
-    text; a str is one text."""
+    text; a str is one text. Notebook 07, 5. 직접 쓴 리뷰로 예측하기."""
     texts = [texts] if isinstance(texts, str) else list(texts)
     names = label_names(model)
     was_training = model.training
@@ -161,7 +173,8 @@ def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 
 
 def save_finetuned(model, tokenizer, args, run_dir: str | Path | None = None) -> Path:
     """`save_pretrained` of the fine-tuned model and its tokenizer into `<run>/finetuned`, the run that trained it
-    (`run_dir`; by default the run whose last.ckpt is newest), loadable with `from_pretrained(that_dir)`."""
+    (`run_dir`; by default the run whose last.ckpt is newest), loadable with `from_pretrained(that_dir)`.
+    Notebook 07, 7. 파인튜닝한 모델 저장하고 다시 불러오기."""
     if run_dir is None:
         run = latest_run(args)
         if run is None:
@@ -180,6 +193,8 @@ def save_finetuned(model, tokenizer, args, run_dir: str | Path | None = None) ->
 
 @dataclasses.dataclass
 class TrainingResult:
+    """What train(args) returns (notebook 07, 9. 한데 모으기: `train(args)`)."""
+
     test_loss: float
     test_acc: float
     best_checkpoint: str
@@ -189,94 +204,6 @@ class TrainingResult:
     run_dir: Path | None = None
     status: str = "new"         # "new", "resumed", or "already finished" (figures from its run.json; nothing ran)
     test_f1: float | None = None    # macro-F1, with more than two labels
-
-
-def prepare_stages(args, report: Callable[[int, str], None] = lambda stage, text: None):
-    """Stages 2→4: corpus (downloaded or written once, checked), pretrained model (built once offline), tokenizer."""
-    download_corpus(args)
-    corpus = load_corpus(args)
-    check_splits(corpus, args)
-    if corpus.val:      # your corpus: its validation split and its labels
-        report(2, f"corpus: {len(corpus.train)} train / {len(corpus.val)} validation / {len(corpus.test)} test "
-                  f"examples, {len(corpus.label_names)} labels: {', '.join(corpus.label_names)}")
-    else:
-        report(2, f"corpus: {len(corpus.train)} train / {len(corpus.test)} test reviews")
-    prepare_pretrained(args)
-    model = load_pretrained_model(args, num_labels=len(corpus.label_names))
-    if args.corpus_source == "files":       # the head has one output per label; the names travel with the model
-        model.config.id2label = dict(enumerate(corpus.label_names))
-        model.config.label2id = {name: label for label, name in model.config.id2label.items()}
-    report(3, f"pretrained model: {shown_path(args.pretrained_model_name)} ({count_parameters(model):,} parameters)")
-    tokenizer = load_tokenizer(args)
-    check_vocab_matches(tokenizer, model)
-    report(4, f"tokenizer: {len(tokenizer)} tokens")
-    return corpus, model, tokenizer
-
-
-def _recorded_result(run: Run, args) -> dict | None:
-    """The test figures run.json holds when the run finished exactly `args.epochs` (and its files are there)."""
-    result = run.record().get("result") or {}
-    files = (run.directory / result.get("best_checkpoint", "?"), run.directory / "finetuned" / "config.json")
-    return result if result.get("epochs") == args.epochs and all(path.is_file() for path in files) else None
-
-
-def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True,
-          report: Callable[[int, str], None] = lambda stage, text: None, **trainer_overrides) -> TrainingResult:
-    """Stages 2→7 in one call: corpus, pretrained model, tokenizer, data loaders, task, fit, test, save.
-    `report(stage, text)` is called as each stage is done (the command line prints it).
-    A run that finished `args.epochs` on the same inputs is neither trained nor tested again: its recorded figures
-    come back (status "already finished"). `resume=False` trains a new run; `resume="require"` fails (RunError,
-    saying what changed) unless a run with the same inputs can continue."""
-    check_monitor(args.monitor)
-    pl.seed_everything(args.seed, workers=True, verbose=False)
-    corpus, model, tokenizer = prepare_stages(args, report)
-    fingerprint = run_fingerprint(args, trainer_overrides)
-    run = (new_run(model_dir(args), fingerprint) if resume is False else
-           pick_run(args, fingerprint, reuse_finished=True, require=resume == "require"))
-    recorded = _recorded_result(run, args)
-    if recorded:
-        report(7, f"{shown_path(run.directory)} already finished its {args.epochs} epoch(s) on these same inputs: "
-                  "nothing trained or tested again (resume=False, on the command line --fresh, trains a new run)")
-        best = run.directory / recorded["best_checkpoint"]
-        task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
-        return TrainingResult(recorded["test_loss"], recorded["test_acc"], str(best), run.directory / "finetuned",
-                              task, tokenizer, run.directory, "already finished", recorded.get("test_f1"))
-    cache_dir = model_dir(args) / "features"
-    train_set = NsmcDataset(corpus.train, tokenizer, args.max_seq_length, cache_dir=cache_dir)
-    test_set = NsmcDataset(corpus.test, tokenizer, args.max_seq_length, cache_dir=cache_dir)
-    train_loader = make_dataloader(train_set, args, tokenizer, train=True)
-    test_loader = make_dataloader(test_set, args, tokenizer, train=False)
-    val_loader = test_loader                # NSMC validates on its test file, as the book does
-    if corpus.val:                          # your corpus: on the validation split; the test split only at the end
-        val_set = NsmcDataset(corpus.val, tokenizer, args.max_seq_length, cache_dir=cache_dir)
-        val_loader = make_dataloader(val_set, args, tokenizer, train=False)
-        report(5, f"data loaders: {len(train_loader)} train / {len(val_loader)} validation / {len(test_loader)} "
-                  f"test batches ({args.padding} padding)")
-    else:
-        report(5, f"data loaders: {len(train_loader)} train / {len(test_loader)} test batches ({args.padding} padding)")
-    task = ClassificationTask(model, args)
-    trainer = _make_trainer(args, run, callbacks, trainer_overrides)
-    report(6, f"task: AdamW lr={args.learning_rate}, linear warmup {args.warmup_ratio:.0%} then decay")
-    resumed = fit(trainer, task, train_loader, val_loader, args, resume=resume)
-    run = recorder_of(trainer).run                         # fit moves to a new run when the checkpoint disagrees
-    if resumed:
-        report(7, f"resumed from {shown_path(resumed)}")
-    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    best = trainer.strategy.broadcast(best)   # DDP: only rank 0 saved it; other ranks' names carry their own val_loss
-    if best:
-        task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
-    metrics = trainer.test(task, dataloaders=test_loader, verbose=False)[0]
-    status, f1 = "resumed" if resumed else "new", metrics.get("test_f1")
-    if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model and run.json
-        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
-                              tokenizer, run.directory, status, f1)
-    finetuned = save_finetuned(task.model, tokenizer, args, run_dir=run.directory)
-    run.write_record(result={"epochs": args.epochs, "global_step": trainer.global_step,
-                             "test_acc": metrics["test_acc"], "test_loss": metrics["test_loss"],
-                             **({"test_f1": f1} if f1 is not None else {}),
-                             "best_checkpoint": os.path.relpath(best, os.path.realpath(run.directory)) if best else ""})
-    return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, finetuned, task, tokenizer, run.directory,
-                          status, f1)
 
 
 # ---- the label curve (notebook 07, "프리트레인이 주는 것: 레이블 수에 따른 정확도") ------------------------------------

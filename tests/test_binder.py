@@ -64,7 +64,7 @@ def test_post_build_runs_in_a_fresh_venv(tmp_path):
     done = subprocess.run(["bash", str(ROOT / "binder" / "postBuild")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "[4/7] tokenizer" in done.stdout
+    assert "[4/7] 토크나이저: 어휘 집합 토큰" in done.stdout
     installed = subprocess.run([str(python), "-m", "pip", "list", "--path", str(fresh_site)],
                                env=env, capture_output=True, text=True, check=True).stdout
     assert "nlpbook-helpers" in installed                            # installed into the fresh venv itself

@@ -144,7 +144,7 @@ def test_four_prepares_at_once_on_a_fresh_home_all_succeed_alike(tmp_path):
     reports = {tuple(re.sub(r" \(\d+s\)$", "", line) for line in out.splitlines() if line.startswith("[")) for
                _, out, _ in results}
     assert len(reports) == 1, reports                       # every process saw the same corpus, model and tokenizer
-    assert any(line.startswith("[2/7] corpus: 6000 train / 1500 test") for line in reports.pop())
+    assert any(line.startswith("[2/7] 말뭉치: 학습 6000개 / 테스트 1500개 리뷰") for line in reports.pop())
 
     args = make_arguments("offline")
     reference = write_embedded_corpus(tmp_path / "reference-corpus", seed=args.seed)
@@ -239,7 +239,7 @@ def test_prepare_with_a_stalled_hub_returns_within_the_timeout_and_names_the_off
     assert (f"could not load 'beomi/kcbert-base' ({constants.ENDPOINT} did not answer within 1 s; set "
             "NLPBOOK_NETWORK_TIMEOUT=<seconds> to wait longer). Without network access use the offline preset "
             "(make_arguments('offline'), or --preset offline on the command line)") in err
-    assert "[2/7] corpus: 2 train / 2 test reviews" in out
+    assert "[2/7] 말뭉치: 학습 2개 / 테스트 2개 리뷰" in out
 
 
 def test_the_network_timeout_setting_is_checked(monkeypatch):

@@ -18,9 +18,10 @@ import torch
 from nlpbook_helpers.corpus import corpus_dir, load_corpus
 from nlpbook_helpers.data import NsmcDataset, make_dataloader
 from nlpbook_helpers.model import load_pretrained_model
+from nlpbook_helpers.pipeline import train
 from nlpbook_helpers.task import ClassificationTask
 from nlpbook_helpers.tokenizer import load_tokenizer
-from nlpbook_helpers.training import fit, last_checkpoint, make_trainer, predict, save_finetuned, train
+from nlpbook_helpers.training import fit, last_checkpoint, make_trainer, predict, save_finetuned
 
 pytestmark = pytest.mark.slow
 
@@ -218,8 +219,9 @@ def test_two_train_commands_at_once_with_different_settings(args):
             for length in (64, 32)]
     outputs = [process.communicate(timeout=300) for process in both]
     assert [process.returncode for process in both] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
-    folders = [Path(line.split("saved to ", 1)[1].split(" (")[0]) for out, _ in outputs
-               for line in out.splitlines() if "fine-tuned model saved to" in line]
+    home = os.environ["NLPBOOK_HOME"]
+    folders = [Path(line.split("모델 저장: ", 1)[1].rsplit(" (", 1)[0].replace("$NLPBOOK_HOME", home))
+               for out, _ in outputs for line in out.splitlines() if line.startswith("[7/7] 학습 끝:")]
     assert len(folders) == 2 and folders[0] != folders[1]
     for folder, length in zip(folders, (64, 32)):
         record = json.loads((folder.parent / "run.json").read_text(encoding="utf-8"))
@@ -231,7 +233,7 @@ def test_command_line_reports_a_finished_run_and_has_fresh_and_resume(args, caps
     assert code == 0, err[-2000:]
     accuracy = next(line for line in out.splitlines() if line.startswith("test accuracy:"))[:20]
     code, out, err = cli(args, capsys)
-    assert code == 0 and "already finished" in out and "not retrained, not re-tested" in out, out + err
+    assert code == 0 and "에포크 1번을 이미 마친 실행 폴더" in out and "not retrained, not re-tested" in out, out + err
     assert accuracy in out and "[5/7]" not in out                               # no data loading, no training
     code, out, err = cli(args, capsys, "--set", "max_seq_length=32", "--resume")
     assert code == 1 and "args.max_seq_length: 64 → 32" in err and "--fresh" in err
@@ -257,7 +259,7 @@ def test_a_monitored_metric_the_task_does_not_log_fails_at_once(args, capsys):
 @pytest.mark.parametrize("name, rows, expected", [
     ("ratings_train.txt", "", "only its header line"),
     ("ratings_test.txt", "", "only its header line"),
-    ("ratings_train.txt", "".join(f"{i}\t좋은 영화 {i}\t1\n" for i in range(40)), "have label 1 (positive)"),
+    ("ratings_train.txt", "".join(f"{i}\t좋은 영화 {i}\t1\n" for i in range(40)), "have label 1 (긍정)"),
 ])
 def test_a_corpus_that_cannot_train_fails_naming_the_file(args, name, rows, expected):
     path = corpus_dir(args) / name
@@ -278,7 +280,7 @@ def test_a_truncated_feature_cache_is_deleted_and_rebuilt(args, tmp_path, caplog
     with caplog.at_level(logging.WARNING):
         again = NsmcDataset(examples, tokenizer, 64, cache_dir=tmp_path / "features")
     assert not again.loaded_from_cache and again.features == first.features
-    assert str(first.cache_file) in caplog.text and "deleted it, tokenizing again" in caplog.text
+    assert str(first.cache_file) in caplog.text and "피처 캐시가 망가져 지우고 다시 토큰화합니다" in caplog.text
     assert first.cache_file.read_bytes() == data                                 # rebuilt whole
     assert NsmcDataset(examples, tokenizer, 64, cache_dir=tmp_path / "features").loaded_from_cache
 

@@ -7,8 +7,9 @@ import pytest
 import torch
 from transformers import BertForSequenceClassification, BertTokenizer
 
+from nlpbook_helpers.pipeline import train
 from nlpbook_helpers.settings import make_arguments
-from nlpbook_helpers.training import last_checkpoint, predict, resolve_precision, train
+from nlpbook_helpers.training import last_checkpoint, predict, resolve_precision
 
 pytestmark = pytest.mark.slow
 
@@ -78,8 +79,15 @@ def test_command_line_runs_all_stages(offline_home, tmp_path):
          "--set", "max_train_examples=600", "--set", "max_test_examples=200", "--set", "progress_bar=False",
          "--set", f"downstream_model_dir='{tmp_path}'"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    for stage in range(1, 8):
-        assert f"[{stage}/7]" in done.stdout, done.stdout
+    stages = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert [line[:5] for line in stages] == [f"[{stage}/7]" for stage in range(1, 8)], done.stdout   # 1→7 in order
+    assert stages[0].startswith("[1/7] 설정: 프리셋 offline, 에포크 1번, 배치 크기 32 (")
+    assert stages[1].startswith("[2/7] 말뭉치: 학습 600개 / 테스트 200개 리뷰 (")
+    assert stages[2].startswith("[3/7] 프리트레인 모델: ") and "파라미터 " in stages[2]
+    assert stages[3].startswith("[4/7] 토크나이저: 어휘 집합 토큰 8000개 (")
+    assert stages[4].startswith("[5/7] 데이터 로더: 학습 배치 19개 / 테스트 배치 7개 (동적 패딩) (")
+    assert stages[5].startswith("[6/7] 태스크: AdamW 학습률 0.001, 워밍업 10% 뒤 선형 감소 (")
+    assert stages[6].startswith("[7/7] 학습 끝: 테스트 정확도 0.") and "파인튜닝한 모델 저장: " in stages[6]
     assert "test accuracy: 0." in done.stdout
 
 
@@ -121,5 +129,6 @@ def test_the_book_preset_path_runs_on_local_files(tmp_path, no_network):
     result = train(args, report=lambda stage, text: stages.append((stage, text)), max_steps=3,
                    limit_val_batches=2, limit_test_batches=2)
     assert not no_network
-    assert ("2", "corpus: 200 train / 200 test reviews") == (str(stages[0][0]), stages[0][1])
+    assert [stage for stage, _ in stages] == [1, 2, 3, 4, 5, 6, 7]
+    assert stages[1] == (2, "말뭉치: 학습 200개 / 테스트 200개 리뷰")
     assert 0.0 <= result.test_acc <= 1.0 and result.finetuned_dir.is_dir()
