@@ -11,6 +11,11 @@ from pathlib import Path
 BERT_BASE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
                  max_position_embeddings=300)      # kcbert-base's dimensions (BertConfig defaults, 300 positions)
 VOCAB_SIZE = 30_000                                # kcbert-base's vocabulary size
+# kcbert-base's vocabulary splits an NSMC review (about 35 characters) into about 19 tokens on average; the
+# embedded corpus has NSMC's length in characters, and a WordPiece vocabulary of this size trained on it splits
+# it as finely (measured: 19.2 tokens on average, median 18, longest 62, no [UNK]). A larger one keeps most
+# words whole (8,000: 12.8 tokens), which would flatter dynamic padding. The rows up to 30,000 are [unusedN].
+EMBEDDED_PIECES = 1_300
 
 
 def prepare_corpus(corpus_root: str | None, work: Path) -> tuple[Path, str]:
@@ -31,16 +36,18 @@ def prepare_corpus(corpus_root: str | None, work: Path) -> tuple[Path, str]:
 
 
 def prepare_models(model_dir: str | None, own_corpus: bool, work: Path, corpus: Path, seed: int) -> dict:
-    """BERT-base dims with a 30,000-token vocabulary (trained on the corpus, filled up with [unusedN]) unless
-    a model directory is given, and the offline preset's tiny dims with the offline vocabulary (with the
-    corpus-trained one for a corpus of one's own). Both load like kcbert-base: from_pretrained(directory)."""
+    """BERT-base dims with a 30,000-token vocabulary (EMBEDDED_PIECES trained on the embedded corpus, or up to
+    30,000 on a corpus of one's own, filled up with [unusedN]) unless a model directory is given, and the
+    offline preset's tiny dims with the offline vocabulary (with the corpus-trained one for a corpus of one's
+    own). Both load like kcbert-base: from_pretrained(directory)."""
     from nlpbook_helpers.corpus import read_nsmc_file
     from nlpbook_helpers.model import OFFLINE_VOCAB, build_offline_checkpoint
     from nlpbook_helpers.settings import make_arguments
     from nlpbook_helpers.tokenizer import train_wordpiece_vocab
 
     texts = [example.text for example in read_nsmc_file(corpus / "ratings_train.txt")[0]]
-    trained = train_wordpiece_vocab(texts, VOCAB_SIZE, work / "vocab-trained.txt")
+    pieces = VOCAB_SIZE if own_corpus else EMBEDDED_PIECES
+    trained = train_wordpiece_vocab(texts, pieces, work / "vocab-trained.txt")
     tokens = [line for line in trained.read_text(encoding="utf-8").splitlines() if line]
     models = {}
     if model_dir:
@@ -72,6 +79,19 @@ def write_feature_file(own_corpus: bool, corpus: Path, n: int, path: Path, seed:
     return path
 
 
+def write_nsmc_sized_corpus(work: Path, n_train: int, seed: int) -> Path:
+    """An NSMC-format corpus of n_train generated reviews (NSMC's training set has 150,000) for the GPU epochs."""
+    from nlpbook_helpers.embedded_corpus import TEST_START_ID, TRAIN_START_ID, generate_reviews
+
+    folder = work / "data-nsmc-sized" / "nsmc"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("ratings_train.txt", generate_reviews(n_train, seed, TRAIN_START_ID)),
+                       ("ratings_test.txt", generate_reviews(1_000, seed + 1, TEST_START_ID))):
+        lines = ["id\tdocument\tlabel"] + [f"{i}\t{text}\t{label}" for i, text, label in rows]
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder.parent
+
+
 def prepare(spec: dict) -> dict:
     """Everything above, for run.py: paths and a description of the models."""
     import torch
@@ -82,6 +102,10 @@ def prepare(spec: dict) -> dict:
     models = prepare_models(spec["model_dir"], own_corpus, work, corpus_root / corpus_name, seed)
     feature_file = write_feature_file(own_corpus, corpus_root / corpus_name, spec["feature_reviews"],
                                       work / "features-ratings.txt", seed)
+    gpu_root, gpu_name = corpus_root, corpus_name           # a corpus of one's own: as given
+    if spec.get("gpu_train_reviews") and not own_corpus:
+        gpu_root, gpu_name = write_nsmc_sized_corpus(work, spec["gpu_train_reviews"], seed), "nsmc"
     return {"corpus_root": str(corpus_root), "corpus_name": corpus_name, "models": models,
+            "gpu_corpus_root": str(gpu_root), "gpu_corpus_name": gpu_name,
             "feature_file": str(feature_file), "torch": torch.__version__,
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}

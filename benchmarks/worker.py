@@ -1,8 +1,9 @@
 """One measurement in a process of its own, so that its peak RSS is its own: `python worker.py SPEC.json`.
 
 run.py writes the spec (a JSON object with a "kind") and reads the result the worker writes to spec["out"].
-Kinds: "prepare" (corpus, models, files: prepare.py), "features" (reading + tokenizing N reviews), "throughput" (K optimizer steps of one data path),
-"offline" (the offline preset end to end, `nlpbook_helpers.training.train`).
+Kinds: "prepare" (corpus, models, files: prepare.py), "features" (reading + tokenizing N reviews),
+"throughput" (optimizer steps of one data path: timing_plan), "offline" (the offline preset end to end:
+pipeline.train).
 Everything goes through the package's own functions, so the figures are those of what students run.
 """
 from __future__ import annotations
@@ -54,8 +55,8 @@ def load_model_and_tokenizer(args, with_model: bool = True):
 
 
 def measure_features(spec: dict) -> dict:
-    """Seconds to read an NSMC file of N reviews and tokenize it (no cache), then to build the features of the
-    first `cache_reviews` of them with the feature cache cold (tokenized and written) and warm (loaded)."""
+    """Seconds to read an NSMC file of N reviews and tokenize it (no cache), then to build the same features
+    with the feature cache cold (tokenized, hashed and written) and warm (hashed and loaded)."""
     from nlpbook_helpers.corpus import read_nsmc_file
     from nlpbook_helpers.data import NsmcDataset
 
@@ -67,17 +68,16 @@ def measure_features(spec: dict) -> dict:
     started = time.perf_counter()
     dataset = NsmcDataset(examples, tokenizer, args.max_seq_length)
     tokenize_s = time.perf_counter() - started
-    subset = examples[:spec["cache_reviews"]]
     with tempfile.TemporaryDirectory() as cache:
         started = time.perf_counter()
-        NsmcDataset(subset, tokenizer, args.max_seq_length, cache_dir=cache)
+        NsmcDataset(examples, tokenizer, args.max_seq_length, cache_dir=cache)
         cold_s = time.perf_counter() - started
         started = time.perf_counter()
-        warm = NsmcDataset(subset, tokenizer, args.max_seq_length, cache_dir=cache)
+        warm = NsmcDataset(examples, tokenizer, args.max_seq_length, cache_dir=cache)
         warm_s = time.perf_counter() - started
-        assert warm.loaded_from_cache and warm.lengths == dataset.lengths[:len(subset)], "cache not reused"
+        assert warm.loaded_from_cache and warm.lengths == dataset.lengths, "the feature cache was not reused"
     return {"reviews": len(examples), "read_s": read_s, "tokenize_s": tokenize_s, "prepare_s": read_s + tokenize_s,
-            "cache_reviews": len(subset), "cache_cold_s": cold_s, "cache_warm_s": warm_s,
+            "cache_cold_s": cold_s, "cache_warm_s": warm_s,
             "mean_tokens": float(np.mean(dataset.lengths)), "peak_rss_mb": peak_rss_mb()}
 
 
@@ -92,19 +92,32 @@ def precision_context(device: str, precision: str):
     raise ValueError(f"precision={precision!r}: use 32-true, bf16-mixed or 16-mixed")
 
 
-def spread(n_batches: int, count: int, phase: float) -> list[int]:
-    """`count` batch indices spread evenly over an epoch of n_batches (phase in [0, 1) shifts them)."""
-    return sorted({min(n_batches - 1, int((k + phase) * n_batches / count)) for k in range(count)})
+def megabatch_batches(n_examples: int, batch_size: int) -> int:
+    """Batches per megabatch of transformers' LengthGroupedSampler (its own rule: 50, or fewer so that there are at
+    least 4 megabatches). Each megabatch is served sorted longest-first, so only whole megabatches represent it."""
+    return max(1, min(n_examples // (batch_size * 4), 50))
 
 
-def pick_batches(n_batches: int, warmup: int, steps: int) -> tuple[list[int], list[int]]:
-    """Warmup and timed batches, each spread evenly over the whole epoch.
+def timing_plan(spec: dict, n_batches: int, n_examples: int) -> tuple[list[int], list[int], int]:
+    """(warmup batch indices, timed batch indices in order, batches per megabatch).
 
-    Length-grouped batches are not alike (the sampler puts the longest batch first and sorts each
-    megabatch by length), so the first K batches would not represent an epoch; evenly spaced ones do.
-    Warmup matters on the CPU: the first steps with new shapes pay for memory the allocator has not kept yet.
+    "megabatches": k: the length-grouped path, timed over whole megabatches 1..k (megabatch 0, which holds the
+    longest review, warms up). "steps": k: a random-batch path, k consecutive batches (any span of random
+    batches is a fair sample; all book batches have the same shape). "epoch": every batch of the epoch in
+    order, after `warmup` batches (a time budget may stop it early: measure_throughput).
     """
-    return spread(n_batches, warmup, 0.25), spread(n_batches, steps, 0.5)
+    mega = megabatch_batches(n_examples, spec["batch_size"])
+    warm = list(range(min(spec["warmup"], n_batches)))
+    if spec.get("epoch"):
+        return warm, list(range(n_batches)), mega
+    if "megabatches" in spec:
+        first, last = mega, mega * (1 + spec["megabatches"])
+        if last > n_batches:
+            raise SystemExit(f"{spec['megabatches']} megabatches of {mega} batches after the first do not fit in "
+                             f"an epoch of {n_batches} batches: ask for fewer")
+        return warm, list(range(first, last)), mega
+    first = min(mega, n_batches - spec["steps"])
+    return warm, list(range(first, first + spec["steps"])), mega
 
 
 def measure_throughput(spec: dict) -> dict:
@@ -139,9 +152,10 @@ def measure_throughput(spec: dict) -> dict:
     autocast, scaler = precision_context(device, spec.get("precision", "32-true"))
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
-    def step(batch: dict) -> float:
+    def step(batch: dict) -> tuple[float, float]:
+        """(wall seconds, CPU seconds of this process) of one optimizer step on `batch`."""
         sync()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         batch = {name: tensor.to(device) for name, tensor in batch.items()}
         with autocast:
             loss = model(**batch).loss
@@ -155,27 +169,42 @@ def measure_throughput(spec: dict) -> dict:
         optimizer.zero_grad(set_to_none=True)
         scheduler.step()
         sync()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu_started
 
-    warm, timed = pick_batches(len(batches), spec["warmup"], spec["steps"])
+    warm, timed, mega = timing_plan(spec, len(batches), len(dataset))
     for index in warm:
         step(batches[index])
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    step_s = [step(batches[index]) + collate_s[index] for index in timed]
+    # Each timed batch is stepped `repeats` times and the fastest counts (timeit's rule: the minimum is the
+    # figure least disturbed by other processes). CPU share = CPU time / (wall time × threads): well below 1,
+    # the machine was busy with something else and the figures are low. A time budget (GPU epochs) stops the
+    # epoch early, at the end of a megabatch for the length-grouped path, and says so.
+    step_s, cpu_share, done, budget = [], [], [], spec.get("time_budget_s")
+    for position, index in enumerate(timed):
+        if budget and sum(step_s) > budget and (not spec["group_by_length"] or position % mega == 0):
+            break
+        wall, cpu = min(step(batches[index]) for _ in range(spec.get("repeats", 1)))
+        step_s.append(wall + collate_s[index])
+        cpu_share.append(cpu / (wall * torch.get_num_threads()))
+        done.append(index)
+    timed = done
     seconds = sum(step_s)
     stats = [epoch[index] for index in timed]
     examples = sum(s["batch_size"] for s in stats)
     real = sum(s["real_tokens"] for s in stats)
     computed = sum(s["computed_tokens"] for s in stats)
-    result = {"steps": len(timed), "warmup_steps": len(warm), "examples": examples, "seconds": seconds,
+    result = {"steps": len(timed), "warmup_steps": len(warm), "megabatch_batches": mega,
+              "whole_epoch": len(timed) == len(batches), "epoch_seconds_estimate": seconds / len(timed) * len(batches),
+              "examples": examples, "seconds": seconds,
               "examples_per_s": examples / seconds, "real_tokens_per_s": real / seconds,
               "computed_tokens_per_s": computed / seconds, "timed_efficiency": real / computed,
               "padding_efficiency": epoch_real / epoch_computed, "epoch_batches": len(batches),
               "mean_padded_length": float(np.mean([s["padded_length"] for s in epoch])),
               "mean_tokens": float(np.mean(dataset.lengths)), "collate_ms_per_batch": 1000 * float(np.mean(collate_s)),
               "parameters": sum(p.numel() for p in model.parameters()), "peak_rss_mb": peak_rss_mb(),
-              "step_seconds": [round(value, 4) for value in step_s]}
+              "step_seconds": [round(value, 4) for value in step_s], "repeats": spec.get("repeats", 1),
+              "cpu_share": float(np.median(cpu_share))}
     if device == "cuda":
         result["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return result
@@ -185,8 +214,8 @@ def measure_offline(spec: dict) -> dict:
     """The offline preset end to end (corpus, tiny model, tokenizer, features, fit, test, save) in this process.
 
     NLPBOOK_HOME is set by run.py to a fresh temporary folder, so nothing is reused from an earlier run."""
+    from nlpbook_helpers.pipeline import train
     from nlpbook_helpers.settings import make_arguments
-    from nlpbook_helpers.training import train
 
     args = make_arguments("offline", progress_bar=False, **spec.get("overrides", {}))
     started = time.perf_counter()
