@@ -287,7 +287,7 @@ def test_try_your_model_judges_one_at_a_time_when_events_arrive_on_two_threads(m
     def press(times: int = 25) -> None:
         start.wait()
         for _ in range(times):
-            widget.judge()
+            widget.redraw()
             seen.append(widget.prediction.probability)
 
     threads = [threading.Thread(target=press) for _ in range(2)]

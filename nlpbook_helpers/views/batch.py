@@ -9,12 +9,13 @@ import ipywidgets as widgets
 from IPython.display import HTML
 
 from ..data import make_collate, padding_stats
+from .tokens import SPECIAL_LOOK
 
 __all__ = ["batch_html", "show_batch", "padding_explorer", "PaddingExplorer"]
 
 _CELL = "border:1px solid #ccc;padding:1px 4px;text-align:right;font-family:monospace;"
 _BLOCK = "border:1px solid #fff;padding:0;width:7px;min-width:7px;height:12px;font-size:0;"
-_LOOK = {"": "background:#e3f0ff;color:#000", "nlpbook-special": "background:#ffe7b8;color:#000",
+_LOOK = {"": "background:#e6f2dc;color:#000", "nlpbook-special": SPECIAL_LOOK,
          "nlpbook-pad": "background:#e4e4e4;color:#999"}
 _HEAD = "font-weight:normal;color:#666;padding:0 6px 0 0;text-align:right;white-space:nowrap;border:none"
 _BOX = "display:inline-block;vertical-align:top;margin:0 24px 10px 0;font-size:12px"

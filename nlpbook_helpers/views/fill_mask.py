@@ -14,10 +14,11 @@ import re
 import threading
 from collections.abc import Mapping
 
+import ipywidgets as widgets
 import torch
 
 __all__ = ["FillMaskError", "Guess", "fill_mask", "fill_mask_html", "fill_mask_text", "show_fill_mask",
-           "fill_mask_widget", "FillMaskView"]
+           "fill_mask_widget", "FillMaskView", "FillMaskWidget"]
 
 _MASK = re.compile(r"\[mask\]", re.IGNORECASE)
 _CELL = "padding:2px 8px;border:1px solid #ddd;white-space:nowrap"
@@ -130,29 +131,32 @@ def show_fill_mask(models: Mapping, tokenizer, text: str, k: int = 5) -> FillMas
     return FillMaskView(models, tokenizer, text, k)
 
 
-def fill_mask_widget(models: Mapping, tokenizer, text: str = "", k: int = 5):
+class FillMaskWidget(widgets.VBox):
     """A text box (Enter or the 채우기 button) and each model's guesses for its [MASK], redrawn on every submit."""
-    import ipywidgets as widgets
 
-    class FillMaskWidget(widgets.VBox):
-        def __repr__(self) -> str:          # the text a notebook stores beside the widget: short and stable
-            return f"FillMaskWidget(models={list(models)}, k={k})"
+    def __init__(self, models: Mapping, tokenizer, text: str = "", k: int = 5):
+        self.models, self.tokenizer, self.k = models, tokenizer, k
+        self.text = widgets.Text(value=text, placeholder=f"{tokenizer.mask_token}가 든 리뷰를 써 보세요 (Enter 또는 "
+                                 "채우기)", continuous_update=False, layout=widgets.Layout(width="32em"))
+        self.text.add_class("nlpbook-fill-mask-input")
+        self.button = widgets.Button(description="채우기", button_style="primary")
+        self.result = widgets.HTML()
+        self.result.add_class("nlpbook-fill-mask-result")
+        self._lock = threading.RLock()  # ipykernel may deliver Enter and the click on two threads: one fill at a time
+        self.text.observe(self.redraw, "value")     # continuous_update=False: after Enter (or leaving the box)
+        self.button.on_click(self.redraw)
+        self.redraw()
+        super().__init__([widgets.HBox([self.text, self.button]), self.result])
 
-    box = widgets.Text(value=text, placeholder=f"{tokenizer.mask_token}가 든 리뷰를 써 보세요 (Enter 또는 채우기)",
-                       continuous_update=False, layout=widgets.Layout(width="32em"))
-    box.add_class("nlpbook-fill-mask-input")
-    button = widgets.Button(description="채우기", button_style="primary")
-    result = widgets.HTML()
-    result.add_class("nlpbook-fill-mask-result")
-    lock = threading.RLock()    # ipykernel may deliver Enter and the click on two threads: one fill at a time
+    def redraw(self, _event=None) -> None:
+        """Fill the [MASK] of the text in the box now and show each model's guesses."""
+        with self._lock:
+            self.result.value = fill_mask_html(self.models, self.tokenizer, self.text.value, self.k)
 
-    def fill(_event=None) -> None:
-        with lock:
-            result.value = fill_mask_html(models, tokenizer, box.value, k)
+    def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
+        return f"FillMaskWidget(models={list(self.models)}, k={self.k})"
 
-    box.observe(fill, "value")              # continuous_update=False: after Enter (or leaving the box)
-    button.on_click(fill)
-    fill()
-    widget = FillMaskWidget([widgets.HBox([box, button]), result])
-    widget.text, widget.button, widget.result = box, button, result
-    return widget
+
+def fill_mask_widget(models: Mapping, tokenizer, text: str = "", k: int = 5) -> FillMaskWidget:
+    """A text box (Enter or the 채우기 button) and each model's guesses for its [MASK], redrawn on every submit."""
+    return FillMaskWidget(models, tokenizer, text, k)

@@ -52,12 +52,12 @@ class TryYourModel(widgets.VBox):
         # submission can then run at the same time, and predict() switching the model to eval mode and back would
         # let one of them compute with dropout on. One judgement at a time.
         self._lock = threading.RLock()
-        self.text.observe(self.judge, "value")          # continuous_update=False: after Enter (or leaving the box)
-        self.button.on_click(self.judge)
-        self.judge()
+        self.text.observe(self.redraw, "value")          # continuous_update=False: after Enter (or leaving the box)
+        self.button.on_click(self.redraw)
+        self.redraw()
         super().__init__([widgets.HBox([self.text, self.button]), self.result])
 
-    def judge(self, _event=None) -> None:
+    def redraw(self, _event=None) -> None:
         """Predict the label of the current text and show it."""
         with self._lock:
             text = self.text.value

@@ -7,11 +7,16 @@ CSS classes (the browser tests rely on them): `nlpbook-token` on every token cel
 from __future__ import annotations
 
 import html
+import threading
 
-__all__ = ["token_rows", "tokens_html", "tokens_text", "show_tokens", "token_explorer", "TokenView"]
+import ipywidgets as widgets
+
+__all__ = ["token_rows", "tokens_html", "tokens_text", "show_tokens", "token_explorer", "TokenView",
+           "TokenExplorer"]
 
 _CELL = "padding:2px 6px;border:1px solid #bbb;text-align:center;font-family:monospace;white-space:pre"
-_STYLE = {"nlpbook-token-special": "background:#e3ecfa;color:#1f4e9c;font-weight:bold",
+SPECIAL_LOOK = "background:#c6dbf7;color:#1f4e9c;font-weight:bold"   # [CLS]/[SEP]: the same blue in 04 and 05
+_STYLE = {"nlpbook-token-special": SPECIAL_LOOK,
           "nlpbook-token-unk": "background:#fde2e1;color:#b3261e;font-weight:bold",
           "nlpbook-token-piece": "background:#fff6d6;border-left:3px dashed #c99a00"}
 
@@ -83,25 +88,31 @@ def show_tokens(tokenizer, text: str, max_seq_length: int) -> TokenView:
     return TokenView(tokenizer, text, max_seq_length)
 
 
-def token_explorer(tokenizer, max_seq_length: int, text: str = "이 영화 정말 재밌다ㅋㅋ"):
+class TokenExplorer(widgets.VBox):
+    """A Text box and the token table under it, redrawn at every key press (needs a running kernel)."""
+
+    def __init__(self, tokenizer, max_seq_length: int, text: str = "이 영화 정말 재밌다ㅋㅋ"):
+        self.tokenizer, self.max_seq_length = tokenizer, max_seq_length
+        self.text_input = widgets.Text(value=text, description="문장", placeholder="리뷰를 입력해 보세요",
+                                       continuous_update=True, layout=widgets.Layout(width="95%"))
+        self.text_input.add_class("nlpbook-token-input")
+        self.view = widgets.HTML()
+        self.view.add_class("nlpbook-token-view")
+        self._lock = threading.RLock()      # ipykernel may deliver key events on two threads at once
+        self.text_input.observe(self.redraw, "value")
+        self.redraw()
+        super().__init__([self.text_input, self.view])
+        self.add_class("nlpbook-token-explorer")
+
+    def redraw(self, _change=None) -> None:
+        """Draw the table of the text in the box now (an event handled late still draws the latest text)."""
+        with self._lock:
+            self.view.value = tokens_html(self.tokenizer, self.text_input.value, self.max_seq_length)
+
+    def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
+        return f"TokenExplorer(text={self.text_input.value!r}, max_seq_length={self.max_seq_length})"
+
+
+def token_explorer(tokenizer, max_seq_length: int, text: str = "이 영화 정말 재밌다ㅋㅋ") -> TokenExplorer:
     """A Text box and the token table under it, updated at every key press (needs a running kernel)."""
-    import ipywidgets as widgets
-
-    class TokenExplorer(widgets.VBox):
-        def __repr__(self) -> str:            # the text/plain fallback: short, and the same on every run
-            return f"TokenExplorer(text={self.text_input.value!r}, max_seq_length={max_seq_length})"
-
-    text_input = widgets.Text(value=text, description="문장", placeholder="리뷰를 입력해 보세요",
-                              continuous_update=True, layout=widgets.Layout(width="95%"))
-    text_input.add_class("nlpbook-token-input")
-    view = widgets.HTML(value=tokens_html(tokenizer, text, max_seq_length))
-    view.add_class("nlpbook-token-view")
-
-    def update(change) -> None:
-        view.value = tokens_html(tokenizer, change["new"], max_seq_length)
-
-    text_input.observe(update, names="value")
-    explorer = TokenExplorer([text_input, view])
-    explorer.add_class("nlpbook-token-explorer")
-    explorer.text_input, explorer.view = text_input, view
-    return explorer
+    return TokenExplorer(tokenizer, max_seq_length, text)
