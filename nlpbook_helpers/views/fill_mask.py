@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-import threading
 from collections.abc import Mapping
 
-import ipywidgets as widgets
 import torch
+
+from .submit import SubmitWidget
 
 __all__ = ["FillMaskError", "Guess", "fill_mask", "fill_mask_html", "fill_mask_text", "show_fill_mask",
            "fill_mask_widget", "FillMaskView", "FillMaskWidget"]
@@ -131,27 +131,18 @@ def show_fill_mask(models: Mapping, tokenizer, text: str, k: int = 5) -> FillMas
     return FillMaskView(models, tokenizer, text, k)
 
 
-class FillMaskWidget(widgets.VBox):
+class FillMaskWidget(SubmitWidget):
     """A text box (Enter or the 채우기 button) and each model's guesses for its [MASK], redrawn on every submit."""
 
     def __init__(self, models: Mapping, tokenizer, text: str = "", k: int = 5):
         self.models, self.tokenizer, self.k = models, tokenizer, k
-        self.text = widgets.Text(value=text, placeholder=f"{tokenizer.mask_token}가 든 리뷰를 써 보세요 (Enter 또는 "
-                                 "채우기)", continuous_update=False, layout=widgets.Layout(width="32em"))
-        self.text.add_class("nlpbook-fill-mask-input")
-        self.button = widgets.Button(description="채우기", button_style="primary")
-        self.result = widgets.HTML()
+        super().__init__(text, f"{tokenizer.mask_token}가 든 리뷰를 써 보세요 (Enter 또는 채우기)", "채우기",
+                         "nlpbook-fill-mask-input")
         self.result.add_class("nlpbook-fill-mask-result")
-        self._lock = threading.RLock()  # ipykernel may deliver Enter and the click on two threads: one fill at a time
-        self.text.observe(self.redraw, "value")     # continuous_update=False: after Enter (or leaving the box)
-        self.button.on_click(self.redraw)
-        self.redraw()
-        super().__init__([widgets.HBox([self.text, self.button]), self.result])
 
-    def redraw(self, _event=None) -> None:
+    def draw(self) -> None:
         """Fill the [MASK] of the text in the box now and show each model's guesses."""
-        with self._lock:
-            self.result.value = fill_mask_html(self.models, self.tokenizer, self.text.value, self.k)
+        self.result.value = fill_mask_html(self.models, self.tokenizer, self.text.value, self.k)
 
     def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
         return f"FillMaskWidget(models={list(self.models)}, k={self.k})"

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Sequence
 
-import ipywidgets as widgets
 from IPython.display import HTML
 
 from ..training import Prediction, predict
+from .submit import SubmitWidget
 
 __all__ = ["prediction_html", "show_predictions", "try_your_model", "TryYourModel"]
 
@@ -37,37 +36,25 @@ def show_predictions(model, tokenizer, texts: Sequence[str], max_seq_length: int
                 f'<th>확률</th></tr>{"".join(rows)}</table>')
 
 
-class TryYourModel(widgets.VBox):
+class TryYourModel(SubmitWidget):
     """A text box (Enter or the 판정 button) and the model's verdict for what was typed."""
 
     def __init__(self, model, tokenizer, max_seq_length: int = 128, text: str = ""):
         self.model, self.tokenizer, self.max_seq_length = model, tokenizer, max_seq_length
-        self.text = widgets.Text(value=text, placeholder="영화 리뷰를 써 보세요 (Enter 또는 판정)",
-                                 continuous_update=False, layout=widgets.Layout(width="32em"))
-        self.text.add_class("nlpbook-try-input")
-        self.button = widgets.Button(description="판정", button_style="primary")
-        self.result = widgets.HTML()
         self.prediction: Prediction | None = None
-        # ipykernel may deliver widget events on another thread: the Enter (value) and the button (click) of one
-        # submission can then run at the same time, and predict() switching the model to eval mode and back would
-        # let one of them compute with dropout on. One judgement at a time.
-        self._lock = threading.RLock()
-        self.text.observe(self.redraw, "value")          # continuous_update=False: after Enter (or leaving the box)
-        self.button.on_click(self.redraw)
-        self.redraw()
-        super().__init__([widgets.HBox([self.text, self.button]), self.result])
+        super().__init__(text, "영화 리뷰를 써 보세요 (Enter 또는 판정)", "판정", "nlpbook-try-input")
 
-    def redraw(self, _event=None) -> None:
-        """Predict the label of the current text and show it."""
-        with self._lock:
-            text = self.text.value
-            if not text.strip():
-                self.prediction = None
-                self.result.value = ('<div class="nlpbook-try-result" data-label="" data-probability="">'
-                                     "리뷰를 입력하세요</div>")
-                return
-            self.prediction = predict(self.model, self.tokenizer, [text], self.max_seq_length)[0]
-            self.result.value = prediction_html(self.prediction)
+    def draw(self) -> None:
+        """Predict the label of the current text and show it (one at a time: predict() switches the model to eval
+        mode and back, so a second judgement at the same moment could compute with dropout on)."""
+        text = self.text.value
+        if not text.strip():
+            self.prediction = None
+            self.result.value = ('<div class="nlpbook-try-result" data-label="" data-probability="">'
+                                 "리뷰를 입력하세요</div>")
+            return
+        self.prediction = predict(self.model, self.tokenizer, [text], self.max_seq_length)[0]
+        self.result.value = prediction_html(self.prediction)
 
     def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
         return f"TryYourModel(max_seq_length={self.max_seq_length})"

@@ -1,0 +1,35 @@
+"""The widget pattern of views that take a sentence: a text box, a button and an HTML result (notebooks 03, 07, 08)."""
+from __future__ import annotations
+
+import threading
+
+import ipywidgets as widgets
+
+__all__ = ["SubmitWidget"]
+
+
+class SubmitWidget(widgets.VBox):
+    """A text box (Enter or the button) and an HTML result; `redraw` runs the subclass' `draw` one at a time.
+
+    ipykernel may deliver the Enter (value) and the click of one submission on two threads at once; the lock
+    keeps a second redraw from running while the first one uses the model (in eval mode, say)."""
+
+    def __init__(self, text: str, placeholder: str, button: str, input_class: str):
+        self.text = widgets.Text(value=text, placeholder=placeholder, continuous_update=False,
+                                 layout=widgets.Layout(width="32em"))
+        self.text.add_class(input_class)
+        self.button = widgets.Button(description=button, button_style="primary")
+        self.result = widgets.HTML()
+        self._lock = threading.RLock()
+        self.text.observe(self.redraw, "value")        # continuous_update=False: after Enter (or leaving the box)
+        self.button.on_click(self.redraw)
+        self.redraw()
+        super().__init__([widgets.HBox([self.text, self.button]), self.result])
+
+    def redraw(self, _event=None) -> None:
+        """Show the result for the text in the box now (an event handled late still shows the latest text)."""
+        with self._lock:
+            self.draw()
+
+    def draw(self) -> None:
+        raise NotImplementedError
