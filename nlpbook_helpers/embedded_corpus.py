@@ -11,11 +11,10 @@ the offline model is pretrained on (notebook 03): other seed, other ids, no text
 """
 from __future__ import annotations
 
-import errno
 import random
 from pathlib import Path
 
-from .files import build_lock, remove_leftovers, write_atomically
+from .files import write_generated
 
 __all__ = ["write_embedded_corpus", "generate_reviews", "generate_pretraining_documents", "LABEL_NOISE",
            "TRAIN_START_ID", "TEST_START_ID", "PRETRAIN_START_ID", "PRETRAIN_SEED_OFFSET"]
@@ -376,17 +375,9 @@ def write_embedded_corpus(directory, seed: int = 7, n_train: int = N_TRAIN, n_te
         raise ValueError(f"n_train={n_train}, n_test={n_test}: use 1..{TEST_START_ID - TRAIN_START_ID} and >= 1")
     directory = Path(directory).expanduser()
     paths = {"train": directory / "ratings_train.txt", "test": directory / "ratings_test.txt"}
-    with build_lock(directory):
-        remove_leftovers(directory, *(f".{path.name}.*.tmp" for path in paths.values()))
-        contents = {"train": _file_content(generate_reviews(n_train, seed, TRAIN_START_ID)),
-                    "test": _file_content(generate_reviews(n_test, seed, TEST_START_ID))}
-        for split, path in paths.items():
-            if path.exists() and (not path.is_file() or path.read_bytes() != contents[split]):
-                raise FileExistsError(errno.EEXIST, f"{path} is not the embedded corpus (seed={seed}): nlpbook_helpers "
-                                      "did not write it, so it was left as it is and nothing was written", str(path))
-        for split, path in paths.items():
-            if not path.exists():           # written under a temporary name, then renamed: never half a file
-                write_atomically(path, lambda stream, data=contents[split]: stream.write(data))
+    write_generated({paths["train"]: _file_content(generate_reviews(n_train, seed, TRAIN_START_ID)),
+                     paths["test"]: _file_content(generate_reviews(n_test, seed, TEST_START_ID))},
+                    f"the embedded corpus (seed={seed})")
     return paths
 
 

@@ -9,12 +9,11 @@ both sides far more often than 긍정 with 부정: the confusion matrix of noteb
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import random
 from pathlib import Path
 
-from .files import build_lock, remove_leftovers, write_atomically
+from .files import write_generated
 
 __all__ = ["EXAMPLE_LABELS", "TEXT_COLUMN", "LABEL_COLUMN", "LABEL_NOISE", "generate_example_reviews",
            "example_csv_content", "write_example_corpus"]
@@ -186,14 +185,6 @@ def write_example_corpus(path, seed: int = 7, n_per_label: int = 1000) -> Path:
     path = Path(path).expanduser()
     if path.suffix.lower() != ".csv":
         raise ValueError(f"{path}: the example is a CSV file, give a path ending in .csv")
-    content = example_csv_content(n_per_label, seed)
-    with build_lock(path.parent):
-        remove_leftovers(path.parent, f".{path.name}.*.tmp")
-        if path.exists():
-            if path.is_file() and path.read_bytes() == content:
-                return path
-            raise FileExistsError(errno.EEXIST, f"{path} is not the example corpus (seed={seed}, n_per_label="
-                                  f"{n_per_label}): nlpbook_helpers did not write it, so it was left as it is. Fix: "
-                                  "give another path, or move that file away", str(path))
-        write_atomically(path, lambda stream: stream.write(content))
+    write_generated({path: example_csv_content(n_per_label, seed)},
+                    f"the example corpus (seed={seed}, n_per_label={n_per_label})")
     return path

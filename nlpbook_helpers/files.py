@@ -6,6 +6,7 @@ so a reader sees the old file or the new one, never half of one; `build_lock` ma
 """
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -19,7 +20,7 @@ except ImportError:                 # Windows: no advisory locks; the rename int
     fcntl = None
 
 __all__ = ["build_lock", "remove_leftovers", "make_temp_dir", "write_atomically", "match_umask", "keep_newest",
-           "save_in_cache"]
+           "save_in_cache", "write_generated"]
 
 
 @contextmanager
@@ -112,3 +113,27 @@ def save_in_cache(path: str | Path, write: Callable[[BinaryIO], None], pattern: 
         write_atomically(path, write)
         keep_newest(path.parent, pattern, keep)
     return path
+
+
+def write_generated(contents: dict[Path, bytes], what: str) -> dict[Path, bytes]:
+    """Write files this package generates (the embedded corpus, the example CSV) where they are missing.
+
+    A file that is already there is kept when it holds `contents` byte for byte; any other file is someone's own
+    data: FileExistsError naming it and `what` it is not, and nothing at all is written. All files of one call
+    are in one folder, written under its build lock, so several processes may ask at once.
+    """
+    folders = {path.parent for path in contents}
+    if len(folders) != 1:
+        raise ValueError(f"write_generated: one folder at a time, not {sorted(map(str, folders))}")
+    folder = folders.pop()
+    with build_lock(folder):
+        remove_leftovers(folder, *(f".{path.name}.*.tmp" for path in contents))
+        for path, content in contents.items():
+            if path.exists() and (not path.is_file() or path.read_bytes() != content):
+                raise FileExistsError(errno.EEXIST, f"{path} is not {what}: nlpbook_helpers did not write it, so it "
+                                      "was left as it is and nothing was written. Fix: give another path, or move "
+                                      "that file away", str(path))
+        for path, content in contents.items():
+            if not path.exists():           # written under a temporary name, then renamed: never half a file
+                write_atomically(path, lambda stream, data=content: stream.write(data))
+    return contents
