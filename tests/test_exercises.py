@@ -1,0 +1,174 @@
+"""exercises.py: each checker says "not yet" (None) without leaking the answer, False for a wrong answer, True for the right one."""
+import dataclasses
+import math
+import re
+
+import pytest
+import torch
+
+from nlpbook_helpers import exercises as ex
+
+
+@pytest.fixture(scope="module")
+def stage(offline_home):
+    """Arguments, corpus, tokenizer, dataset, loader and the pretrained tiny model of the offline preset."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NLPBOOK_HOME", str(offline_home))
+        from nlpbook_helpers.corpus import load_corpus
+        from nlpbook_helpers.data import NsmcDataset, make_dataloader
+        from nlpbook_helpers.model import load_pretrained_model
+        from nlpbook_helpers.settings import make_arguments
+        from nlpbook_helpers.tokenizer import load_tokenizer
+
+        args = make_arguments("offline")
+        corpus = load_corpus(args)
+        tokenizer = load_tokenizer(args)
+        dataset = NsmcDataset(corpus.train[:500], tokenizer, args.max_seq_length)
+        loader = make_dataloader(dataset, args, tokenizer, train=True)
+        torch.manual_seed(args.seed)
+        model = load_pretrained_model(args).eval()
+        return dict(args=args, corpus=corpus, tokenizer=tokenizer, dataset=dataset, loader=loader, model=model)
+
+
+def run(capsys, check, answer, *rest, **options):
+    result = check(answer, *rest, **options)
+    return result, capsys.readouterr().out
+
+
+def three_ways(capsys, check, right, wrong, *rest, **options):
+    """The placeholder, a wrong and the right answer: None without the answer in the text, False, True."""
+    result, text = run(capsys, check, None, *rest, **options)
+    assert result is None and "아직 답을 적지 않았습니다" in text and "힌트" in text
+    if isinstance(right, int) and right > 1:        # small numbers (0, 1) also occur in the hint's wording
+        assert not any(str(right) == number for number in re.findall(r"\d+", text)), text
+    result, text = run(capsys, check, wrong, *rest, **options)
+    assert result is False and "아직 아닙니다" in text and "힌트" in text, text
+    result, text = run(capsys, check, right, *rest, **options)
+    assert result is True and text.startswith("정답입니다"), text
+    return text
+
+
+def test_placeholder_ellipsis_and_wrong_types(capsys, stage):
+    assert ex.check_mask_token_id(..., stage["tokenizer"]) is None
+    result, text = run(capsys, ex.check_mask_token_id, "4", stage["tokenizer"])
+    assert result is False and "정수로" in text
+    result, text = run(capsys, ex.check_mask_token_id, True, stage["tokenizer"])
+    assert result is False
+
+
+def test_01_quick_args(capsys, stage):
+    three_ways(capsys, ex.check_quick_args, {"epochs": 1, "batch_size": 16}, {"epochs": 1}, stage["args"])
+    result, text = run(capsys, ex.check_quick_args, {"epochs": 1, "batch_size": 16, "seed": 3}, stage["args"])
+    assert result is False and "seed" in text
+    result, text = run(capsys, ex.check_quick_args, {"batchsize": 16}, stage["args"])
+    assert result is False and "make_arguments가 이 값을 받지 않습니다" in text
+    assert ex.check_quick_args([("epochs", 1)], stage["args"]) is False
+
+
+def test_01_longest_max_seq_length(capsys, stage):
+    text = three_ways(capsys, ex.check_longest_max_seq_length, 300, 512, stage["args"])
+    assert "위치 임베딩" in text
+    _, text = run(capsys, ex.check_longest_max_seq_length, 128, stage["args"])
+    assert "너무 작습니다" in text
+    assert ex.check_longest_max_seq_length(100, stage["args"], max_position_embeddings=100) is True
+
+
+def test_02_word_label_count(capsys, stage):
+    corpus = stage["corpus"]
+    expected = sum("최악" in e.text and e.label == 1 for e in corpus.train)
+    assert expected > 1
+    three_ways(capsys, ex.check_word_label_count, expected, expected + 5, corpus)
+    _, text = run(capsys, ex.check_word_label_count, expected + 5, corpus)
+    assert "너무 큽니다" in text
+
+
+def test_02_csv_rows(capsys):
+    text = 'id\tdocument\tlabel\n1\t"최고\t1\n2\t재밌다\t1\n3\t별로"\t0\n4\t지루함\t0\n'
+    _, said = run(capsys, ex.check_csv_rows, 4, text)
+    assert "줄 수와 같게" in said
+    three_ways(capsys, ex.check_csv_rows, 2, 4, text)
+
+
+def test_03_classifier_parameters(capsys, stage):
+    hidden = stage["model"].config.hidden_size
+    _, text = run(capsys, ex.check_classifier_parameters, hidden * 3, stage["model"])
+    assert "weight만" in text
+    three_ways(capsys, ex.check_classifier_parameters, hidden * 3 + 3, hidden * 2 + 2, stage["model"])
+    assert ex.check_classifier_parameters(hidden * 2 + 2, stage["model"], num_labels=2) is True
+
+
+def test_03_mask_token_id(capsys, stage):
+    three_ways(capsys, ex.check_mask_token_id, stage["tokenizer"].convert_tokens_to_ids("[MASK]"), 0, stage["tokenizer"])
+
+
+def test_04_truncated_tokens(capsys, stage):
+    tokenizer, review = stage["tokenizer"], "처음부터 끝까지 정말 재밌다 " * 20
+    _, text = run(capsys, ex.check_truncated_tokens, 16, tokenizer, review, max_seq_length=16)
+    assert "[CLS]와 [SEP]까지" in text
+    three_ways(capsys, ex.check_truncated_tokens, 14, 16, tokenizer, review, max_seq_length=16)
+    assert ex.check_truncated_tokens(2, tokenizer, "재밌다 최고", max_seq_length=16) is True   # short: nothing cut
+
+
+def test_04_token_count(capsys, stage):
+    tokenizer, text = stage["tokenizer"], "재밌다😀 최고"
+    three_ways(capsys, ex.check_token_count, len(tokenizer(text)["input_ids"]), 6, tokenizer, text)
+
+
+def test_05_padded_length_and_pad_tokens(capsys, stage):
+    dataset, tokenizer = stage["dataset"], stage["tokenizer"]
+    indices = [0, 1, 2]
+    lengths = [dataset.lengths[i] for i in indices]
+    three_ways(capsys, ex.check_padded_length, max(lengths), min(lengths), dataset, tokenizer, indices)
+    pads = 3 * 64 - sum(lengths)
+    three_ways(capsys, ex.check_pad_tokens, pads, 3 * 64, dataset, tokenizer, indices, 64)
+
+
+def test_06_warmup_and_total_steps(capsys, stage):
+    args, loader = stage["args"], stage["loader"]
+    total = len(loader) * 3
+    _, text = run(capsys, ex.check_warmup_steps, total, args, loader, epochs=3)
+    assert "전체 스텝을 적었습니다" in text
+    three_ways(capsys, ex.check_warmup_steps, int(total * args.warmup_ratio), total, args, loader, epochs=3)
+    dataset = stage["dataset"]                      # 500 instances
+    right = math.ceil(len(dataset) / 16) * args.epochs
+    _, text = run(capsys, ex.check_total_steps, len(dataset) // 16 * args.epochs, dataset, args, stage["tokenizer"], 16)
+    assert "버림" in text
+    three_ways(capsys, ex.check_total_steps, right, right + 1, dataset, args, stage["tokenizer"], 16)
+
+
+def test_07_fooling_review(capsys, stage):
+    model, tokenizer = stage["model"], stage["tokenizer"]
+    review = "배우들 연기가 최고였고 스토리도 재밌어요"
+    with torch.no_grad():
+        predicted = int(model(**tokenizer([review], return_tensors="pt")).logits.argmax(-1))
+    other = 1 - predicted
+    text = three_ways(capsys, ex.check_fooling_review, (review, other), (review, predicted), model, tokenizer, 64)
+    assert "모델은" in text
+    names = {0: "부정", 1: "긍정"}
+    assert ex.check_fooling_review((review, names[other]), model, tokenizer, 64) is True    # a label name works too
+    result, text = run(capsys, ex.check_fooling_review, (review, 5), model, tokenizer, 64)
+    assert result is False and "(리뷰, 레이블)" in text
+    assert ex.check_fooling_review(review, model, tokenizer, 64) is False
+
+
+def test_07_best_epoch(capsys):
+    path = "$NLPBOOK_HOME/checkpoints/offline-nsmc/run_0/checkpoints/best-epoch1-0.1657.ckpt"
+    _, text = run(capsys, ex.check_best_epoch, 1, path)
+    assert "그대로" in text
+    three_ways(capsys, ex.check_best_epoch, 2, 1, path)
+    assert ex.check_best_epoch(3, "epoch=2-val_loss=0.17.ckpt") is True
+    with pytest.raises(ValueError):
+        ex.check_best_epoch(1, "last.ckpt")
+
+
+def test_08_label_id_and_correct_count(capsys):
+    @dataclasses.dataclass
+    class Corpus:
+        label_names: tuple
+    corpus = Corpus(("긍정", "부정", "중립"))
+    three_ways(capsys, ex.check_label_id, 2, 0, corpus)
+    matrix = torch.tensor([[83, 1, 16], [1, 92, 7], [22, 12, 66]])
+    _, text = run(capsys, ex.check_correct_count, 100, matrix, corpus.label_names)
+    assert "행 전체" in text
+    three_ways(capsys, ex.check_correct_count, 66, 22, matrix, corpus.label_names)
+    assert ex.check_correct_count(92, matrix, corpus.label_names, name="부정") is True
