@@ -37,7 +37,7 @@ __all__ = ["LABEL_NAMES", "label_names", "Prediction", "TrainingResult", "RunErr
 
 
 def __getattr__(name: str):
-    """`train` and `prepare_stages` moved to pipeline.py; `from nlpbook_helpers.training import train` still works."""
+    """`train` and `prepare_stages` moved to pipeline.py (0.2); code written for 0.1 that imports them from here works."""
     if name in ("train", "prepare_stages"):
         from . import pipeline      # here, not at the top: pipeline imports this module
 

@@ -78,9 +78,9 @@ def test_restore_stops_at_the_stage_asked_for(small_args):
             pipeline.restore(small_args, upto=upto)
 
 
-def test_the_notebooks_old_imports_still_work():
+def test_the_old_imports_still_work():
     assert training.train is pipeline.train and training.prepare_stages is pipeline.prepare_stages
-    from nlpbook_helpers.training import train  # noqa: F401  notebooks 07 and 08 import it from here
+    from nlpbook_helpers.training import train  # noqa: F401  code written for 0.1 imports it from here
     with pytest.raises(AttributeError):
         training.no_such_name
 
