@@ -152,7 +152,7 @@ def test_three_classes_from_the_command_line_end_to_end(offline_home, tmp_path):
          "--set", "progress_bar=False", "--set", f"downstream_model_dir={tmp_path / 'run'}"],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "240 train / 30 validation / 30 test examples, 3 labels: 긍정, 부정, 중립" in done.stdout
+    assert "[2/7] 말뭉치: 학습 240개 / 검증 30개 / 테스트 30개 인스턴스, 레이블 3개: 긍정, 부정, 중립" in done.stdout
     result = next(line for line in done.stdout.splitlines() if line.startswith("test accuracy:"))
     accuracy = float(result.split()[2])
     assert 0 <= accuracy <= 1 and "macro-F1" in result
