@@ -67,28 +67,26 @@ def prepare_models(model_dir: str | None, own_corpus: bool, work: Path, corpus: 
 
 def write_feature_file(own_corpus: bool, corpus: Path, n: int, path: Path, seed: int) -> Path:
     """An NSMC-format file of n reviews: freshly generated embedded reviews, or the given corpus repeated."""
+    from nlpbook_helpers.embedded_corpus import TRAIN_START_ID, generate_reviews, nsmc_file_content
+
     if not own_corpus:
-        from nlpbook_helpers.embedded_corpus import TRAIN_START_ID, generate_reviews
         rows = generate_reviews(n, seed, TRAIN_START_ID)
     else:
         from nlpbook_helpers.corpus import read_nsmc_file
         source = read_nsmc_file(corpus / "ratings_train.txt")[0]
         rows = [(str(i), source[i % len(source)].text, source[i % len(source)].label) for i in range(n)]
-    lines = ["id\tdocument\tlabel"] + [f"{i}\t{text}\t{label}" for i, text, label in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_bytes(nsmc_file_content(rows))
     return path
 
 
 def write_nsmc_sized_corpus(work: Path, n_train: int, seed: int) -> Path:
     """An NSMC-format corpus of n_train generated reviews (NSMC's training set has 150,000) for the GPU epochs."""
-    from nlpbook_helpers.embedded_corpus import TEST_START_ID, TRAIN_START_ID, generate_reviews
+    from nlpbook_helpers.embedded_corpus import TEST_START_ID, TRAIN_START_ID, generate_reviews, nsmc_file_content
 
     folder = work / "data-nsmc-sized" / "nsmc"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("ratings_train.txt", generate_reviews(n_train, seed, TRAIN_START_ID)),
-                       ("ratings_test.txt", generate_reviews(1_000, seed + 1, TEST_START_ID))):
-        lines = ["id\tdocument\tlabel"] + [f"{i}\t{text}\t{label}" for i, text, label in rows]
-        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "ratings_train.txt").write_bytes(nsmc_file_content(generate_reviews(n_train, seed, TRAIN_START_ID)))
+    (folder / "ratings_test.txt").write_bytes(nsmc_file_content(generate_reviews(1_000, seed + 1, TEST_START_ID)))
     return folder.parent
 
 

@@ -176,20 +176,20 @@ def measure_throughput(spec: dict) -> dict:
         step(batches[index])
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    # Each timed batch is stepped `repeats` times and the fastest counts (timeit's rule: the minimum is the
-    # figure least disturbed by other processes). CPU share = CPU time / (wall time × threads): well below 1,
-    # the machine was busy with something else and the figures are low. A time budget (GPU epochs) stops the
-    # epoch early, at the end of a megabatch for the length-grouped path, and says so.
+    # CPU share = CPU time / (wall time × threads): well below 1, the machine was busy with something else and
+    # the figures are low. A time budget (GPU epochs) stops the epoch early, at the end of a megabatch for the
+    # length-grouped path, and says so.
     step_s, cpu_share, done, budget = [], [], [], spec.get("time_budget_s")
+    seconds = 0.0
     for position, index in enumerate(timed):
-        if budget and sum(step_s) > budget and (not spec["group_by_length"] or position % mega == 0):
+        if budget and seconds > budget and (not spec["group_by_length"] or position % mega == 0):
             break
-        wall, cpu = min(step(batches[index]) for _ in range(spec.get("repeats", 1)))
+        wall, cpu = step(batches[index])
         step_s.append(wall + collate_s[index])
+        seconds += step_s[-1]
         cpu_share.append(cpu / (wall * torch.get_num_threads()))
         done.append(index)
     timed = done
-    seconds = sum(step_s)
     stats = [epoch[index] for index in timed]
     examples = sum(s["batch_size"] for s in stats)
     real = sum(s["real_tokens"] for s in stats)
@@ -203,7 +203,7 @@ def measure_throughput(spec: dict) -> dict:
               "mean_padded_length": float(np.mean([s["padded_length"] for s in epoch])),
               "mean_tokens": float(np.mean(dataset.lengths)), "collate_ms_per_batch": 1000 * float(np.mean(collate_s)),
               "parameters": sum(p.numel() for p in model.parameters()), "peak_rss_mb": peak_rss_mb(),
-              "step_seconds": [round(value, 4) for value in step_s], "repeats": spec.get("repeats", 1),
+              "step_seconds": [round(value, 4) for value in step_s],
               "cpu_share": float(np.median(cpu_share))}
     if device == "cuda":
         result["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20

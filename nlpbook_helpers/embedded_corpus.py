@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .files import write_generated
 
-__all__ = ["write_embedded_corpus", "generate_reviews", "generate_pretraining_documents", "LABEL_NOISE",
-           "TRAIN_START_ID", "TEST_START_ID", "PRETRAIN_START_ID", "PRETRAIN_SEED_OFFSET"]
+__all__ = ["write_embedded_corpus", "generate_reviews", "nsmc_file_content", "generate_pretraining_documents",
+           "LABEL_NOISE", "TRAIN_START_ID", "TEST_START_ID", "PRETRAIN_START_ID", "PRETRAIN_SEED_OFFSET"]
 
 LABEL_NOISE = 0.03            # share of labels flipped on purpose (as many 0→1 as 1→0)
 MAX_CHARS = 140               # NSMC reviews are at most 140 characters
@@ -360,7 +360,8 @@ def generate_reviews(n: int, seed: int = 7, start_id: int = TRAIN_START_ID,
     return reviews
 
 
-def _file_content(rows: list[tuple[str, str, int]]) -> bytes:
+def nsmc_file_content(rows: list[tuple[str, str, int]]) -> bytes:
+    """(id, text, label) rows as the bytes of an NSMC-format file: header, one tab-separated line each."""
     lines = ["id\tdocument\tlabel"] + [f"{i}\t{text}\t{label}" for i, text, label in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -375,8 +376,8 @@ def write_embedded_corpus(directory, seed: int = 7, n_train: int = N_TRAIN, n_te
         raise ValueError(f"n_train={n_train}, n_test={n_test}: use 1..{TEST_START_ID - TRAIN_START_ID} and >= 1")
     directory = Path(directory).expanduser()
     paths = {"train": directory / "ratings_train.txt", "test": directory / "ratings_test.txt"}
-    write_generated({paths["train"]: _file_content(generate_reviews(n_train, seed, TRAIN_START_ID)),
-                     paths["test"]: _file_content(generate_reviews(n_test, seed, TEST_START_ID))},
+    write_generated({paths["train"]: nsmc_file_content(generate_reviews(n_train, seed, TRAIN_START_ID)),
+                     paths["test"]: nsmc_file_content(generate_reviews(n_test, seed, TEST_START_ID))},
                     f"the embedded corpus (seed={seed})")
     return paths
 
