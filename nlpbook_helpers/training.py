@@ -277,7 +277,6 @@ def label_curve(args_by_name: Mapping[str, Arguments], sizes: Sequence[int | str
     optimizer steps; no validation, no checkpoints. Returns one row per run:
     {"model", "labels", "seed", "test_acc", "steps", "seconds"} (`report(row)` is called as each run ends)."""
     rows = []
-    corpus = None
     for name, args in args_by_name.items():
         download_corpus(args)
         corpus = load_corpus(args)
