@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -134,12 +133,11 @@ def test_stray_quotes_never_merge_rows(tmp_path):
     assert stats["lines"] == 5
 
 
-def test_150000_rows_give_150000_examples_quickly(tmp_path):
+def test_150000_rows_give_150000_examples(tmp_path):
+    # how fast: benchmarks/run.py (features for 150,000 reviews); no timed assert here, a busy machine must pass
     rows = "".join(f"{i}\t{QUOTE if i % 97 == 0 else ''}리뷰 번호 {i} 재밌다\t{i % 2}\n" for i in range(150_000))
     path = write(tmp_path / "big.txt", HEADER + rows)
-    start = time.perf_counter()
     examples, stats = read_nsmc_file(path)
-    assert time.perf_counter() - start < 3
     assert len(examples) == 150_000 and stats["lines"] == stats["kept"] == 150_000
     assert examples[-1] == Example("149999", "리뷰 번호 149999 재밌다", 1)
 

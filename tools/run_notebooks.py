@@ -6,13 +6,11 @@
 The kernel is the Python that runs this script (like `pytest --nbval --nbval-current-env`), started in the
 notebook's folder, with the test environment of the root `conftest.py`: NLPBOOK_HOME=.nlpbook/test-home (emptied
 once at the start, so the stored outputs are those of a clean run), HF_HUB_OFFLINE=1, no hub progress bars,
-PYTHONHASHSEED=0. Outputs and execution counts are kept; volatile metadata (timings, widget state) is dropped.
+PYTHONHASHSEED=0, and the CPU kernel family and thread count the tests pin (`conftest.pin_kernels`). Outputs and execution counts are kept; volatile metadata (timings, widget state) is dropped.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -25,7 +23,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from conftest import TEST_HOME  # noqa: E402  (the same folder the test run uses)
+from conftest import prepare_test_environment  # noqa: E402  (the same home, kernel family and threads as the tests)
 
 KERNEL_NAME = "python3"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
@@ -37,16 +35,6 @@ class CurrentEnvKernelSpecManager(KernelSpecManager):
     def get_kernel_spec(self, kernel_name):
         return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
                                       **ipykernel.kernelspec.get_kernel_dict())
-
-
-def test_environment(reset: bool) -> None:
-    if reset:
-        shutil.rmtree(TEST_HOME, ignore_errors=True)
-    TEST_HOME.mkdir(parents=True, exist_ok=True)
-    os.environ["NLPBOOK_HOME"] = str(TEST_HOME)
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-    os.environ["PYTHONHASHSEED"] = "0"
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> None:
@@ -87,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not empty .nlpbook/test-home first (faster; outputs may then differ)")
     options = parser.parse_args(argv)
     paths = options.notebooks or sorted((ROOT / "notebooks").glob("0*.ipynb"))
-    test_environment(reset=not options.keep_home)
+    print(prepare_test_environment(reset=not options.keep_home), flush=True)
     failed = []
     for path in paths:
         path = path.resolve()

@@ -38,6 +38,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 WIDGET_REPR = re.compile(r"\b(VBox|HBox|Box|GridBox|Text|Textarea|IntSlider|FloatSlider|IntText|HTML|HTMLMath|Label|"
                          r"Output|Image|Button|Dropdown|ToggleButtons|Checkbox|Tab|Accordion|Play)"
                          r"\((children|value|layout|description|outputs|options|format)=")
+# Run All may go this long with nothing visible changing before it counts as stuck. The longest silent cell (notebook
+# 07's label curve: 20 fine-tunings, about 100 s on 2 idle cores here, 16-21 min measured under a load of 6-7) sets
+# it, with room for a machine three times slower under load. $NLPBOOK_BROWSER_STALL_TIMEOUT overrides it.
+STALL_ENV = "NLPBOOK_BROWSER_STALL_TIMEOUT"
+STALL_TIMEOUT = float(os.environ.get(STALL_ENV) or 1800)
+# per code cell: its prompt text, and the size of its outputs (text length, and the bytes of pictures)
+PROGRESS = """notebook => Array.from(notebook.querySelectorAll('.jp-CodeCell')).map(cell => {
+    const prompt = (cell.querySelector('.jp-InputPrompt') || {}).textContent || '';
+    const outputs = Array.from(cell.querySelectorAll('.jp-OutputArea-output'));
+    const text = outputs.reduce((n, output) => n + output.textContent.length, 0);
+    const pictures = Array.from(cell.querySelectorAll('.jp-OutputArea-output img'))
+        .reduce((n, img) => n + (img.getAttribute('src') || '').length, 0);
+    return prompt.trim() + '|' + outputs.length + '|' + text + '|' + pictures;
+})"""
 WIDGET_ERROR = re.compile(r"Error displaying widget|Failed to load model class|Loading widget\.\.\.")
 
 
@@ -236,7 +250,7 @@ class NotebookPage:
     def notebook(self) -> Locator:
         return self.page.locator(".jp-NotebookPanel:visible").first
 
-    def open(self, timeout: float = 60) -> "NotebookPage":
+    def open(self, timeout: float = 180) -> "NotebookPage":
         with self.step(f"open {self.path} and wait for an idle kernel"):
             self.server.start_kernel_for(self.path)
             self.page.goto(self.server.notebook_url(self.path), wait_until="domcontentloaded", timeout=timeout * 1000)
@@ -273,26 +287,36 @@ class NotebookPage:
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).first.click()
         self.page.locator(f"li.lm-Menu-item[data-command='{command}']").click()
 
-    def run_all(self, timeout: float = 120, on_tick=None) -> "NotebookPage":
+    def run_all(self, stall_timeout: float | None = None, on_tick=None) -> "NotebookPage":
         """Edit → Clear Outputs of All Cells (the stored outputs and counts must not pass for fresh ones), then
         Run → Run All Cells; wait until every code cell has run (a number in its prompt) and the kernel is idle
-        again. A cell that raised fails with its error text."""
+        again, for as long as the run makes progress (see `wait_finished`). A cell that raised fails with its
+        error text."""
         with self.step("Edit → Clear Outputs of All Cells"):
             self.menu("Edit", "editmenu:clear-all")
             expect(self.notebook.locator(".jp-CodeCell .jp-OutputArea-output")).to_have_count(0, timeout=10_000)
         with self.step("Run → Run All Cells"):
             self.menu("Run", "runmenu:run-all")
-        self.wait_finished(timeout, on_tick)
+        self.wait_finished(stall_timeout, on_tick)
         return self
 
     def prompts(self) -> list[str]:
         return [text.strip() for text in self.notebook.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
 
-    def wait_finished(self, timeout: float = 120, on_tick=None) -> None:
-        """Wait for the end of Run All; `on_tick()` is called at each poll (to watch a cell while it runs)."""
-        deadline = time.monotonic() + timeout
+    def progress(self) -> tuple:
+        """What a student would see move: each code cell's prompt, and every output's size (text and images: a
+        picture redrawn in place changes its bytes, a line printed grows the text)."""
+        return tuple(self.notebook.evaluate(PROGRESS))
+
+    def wait_finished(self, stall_timeout: float | None = None, on_tick=None) -> None:
+        """Wait for the end of Run All as long as it makes progress: it fails only when nothing visible changed
+        (no cell started or finished, no output printed or redrawn) for `stall_timeout` seconds (default
+        STALL_TIMEOUT), never for the total time, so a slow or busy machine passes. `on_tick()` is called at each
+        poll (to watch a cell while it runs)."""
+        stall_timeout = STALL_TIMEOUT if stall_timeout is None else stall_timeout
+        seen, changed = None, time.monotonic()
         stable = 0
-        while time.monotonic() < deadline:
+        while True:
             if on_tick is not None:
                 on_tick()
             prompts = self.prompts()
@@ -307,10 +331,20 @@ class NotebookPage:
             stable = stable + 1 if not any("*" in prompt for prompt in prompts) else 0   # polls without a [*]
             if done:
                 with self.step("kernel idle after run all"):
-                    self.wait_kernel_idle(timeout=max(5.0, deadline - time.monotonic()))
+                    self.wait_kernel_idle(timeout=max(60.0, stall_timeout))
                 return
+            now, state = time.monotonic(), self.progress()
+            if state != seen:
+                seen, changed = state, now
+            elif now - changed > stall_timeout:
+                running = [number for number, prompt in enumerate(prompts, 1) if "*" in prompt]
+                waiting = (f"code cell {running[0]} of {len(prompts)} (prompt [*]) to finish" if running else
+                           f"the next cell to start after {sum(p != '[ ]:' and p != '' for p in prompts)} ran")
+                self.fail(f"run all made no visible progress for {stall_timeout:.0f} s (no cell finished, no output "
+                          f"printed or redrawn): waiting for {waiting}; prompts {prompts}. A slower machine? Set "
+                          f"{STALL_ENV}=<seconds> (now {stall_timeout:.0f})",
+                          self.notebook.locator(".jp-CodeCell").nth(running[0] - 1) if running else None)
             self.page.wait_for_timeout(250)
-        self.fail(f"run all did not finish within {timeout:.0f} s: prompts {self.prompts()}")
 
     def cell_prompt(self, cell: Locator) -> str:
         return cell.locator(".jp-InputPrompt").first.inner_text().strip()
@@ -322,7 +356,7 @@ class NotebookPage:
         return [text for text in texts if "Traceback" in text
                 or (re.search(r"^\w*(Error|Exception)\b", text, re.MULTILINE) and "Warning" not in text.split("\n")[0])]
 
-    def wait_until(self, what: str, check, timeout: float = 20, focus: Locator | None = None) -> None:
+    def wait_until(self, what: str, check, timeout: float = 60, focus: Locator | None = None) -> None:
         """Poll `check()` (returns "" when satisfied, else what is wrong) until it passes; fail with its last word."""
         deadline = time.monotonic() + timeout
         while True:
@@ -340,7 +374,7 @@ class NotebookPage:
     def output_texts(self) -> list[str]:
         return self.notebook.locator(".jp-OutputArea-output").all_inner_texts()
 
-    def widget(self, selector: str, what: str, repr_name: str | None = None, timeout: float = 30) -> Locator:
+    def widget(self, selector: str, what: str, repr_name: str | None = None, timeout: float = 60) -> Locator:
         """The rendered widget element for `selector`; fails if the widget fell back to its text repr (e.g.
         `VBox(children=...` or `repr_name(...`) or is missing (front end not loaded, class renamed)."""
         locator = self.notebook.locator(selector).first

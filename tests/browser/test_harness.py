@@ -54,7 +54,7 @@ def screenshot_in(message: str) -> Path:
 
 def test_working_widget_passes_and_broken_callback_fails(open_notebook, lab_server):
     path = write_notebook(lab_server.root_dir, "harness_callbacks.ipynb", ECHO, WORKING, BROKEN)
-    notebook = open_notebook(path).run_all(timeout=60)
+    notebook = open_notebook(path).run_all(stall_timeout=60)
     notebook.check_widgets_rendered()
     type_and_expect(notebook, "working", "영화 정말 재밌다", "영화 | 정말 | 재밌다")
 
@@ -70,7 +70,7 @@ def test_widget_front_end_that_fails_to_load_is_caught(open_notebook, lab_server
     browser_context.route(re.compile(r".*/lab/extensions/@jupyter-widgets/jupyterlab-manager/.*"),
                           lambda route: route.abort())
     path = write_notebook(lab_server.root_dir, "harness_no_frontend.ipynb", ECHO, WORKING)
-    notebook = open_notebook(path).run_all(timeout=60)
+    notebook = open_notebook(path).run_all(stall_timeout=60)
     with pytest.raises(AssertionError) as failure:
         notebook.widget(".harness-working-input input", "echo", repr_name="VBox", timeout=2)
     message = str(failure.value)
@@ -78,3 +78,27 @@ def test_widget_front_end_that_fails_to_load_is_caught(open_notebook, lab_server
     screenshot_in(message)
     with pytest.raises(AssertionError, match=r"a widget did not render(.|\n)*screenshot: "):
         notebook.check_widgets_rendered()
+
+
+SLOW_BUT_MOVING = '''import time
+for step in range(8):
+    time.sleep(1)
+    print(f"step {step}", flush=True)'''
+SILENT = '''import time
+time.sleep(600)'''
+
+
+def test_run_all_waits_on_progress_not_on_total_time(open_notebook, lab_server):
+    # 8 s of work that prints every second passes with a 4 s stall limit: a slow machine that makes progress
+    path = write_notebook(lab_server.root_dir, "harness_progress.ipynb", SLOW_BUT_MOVING, "print('done')")
+    notebook = open_notebook(path).run_all(stall_timeout=4)
+    assert "done" in " ".join(notebook.output_texts())
+
+    # a cell that shows nothing for longer than the limit fails, naming the cell it waited for
+    path = write_notebook(lab_server.root_dir, "harness_stall.ipynb", "print('first')", SILENT)
+    with pytest.raises(AssertionError) as failure:
+        open_notebook(path).run_all(stall_timeout=4)
+    message = str(failure.value)
+    assert "made no visible progress for 4 s" in message and "code cell 2 of 2 (prompt [*]) to finish" in message, \
+        message
+    screenshot_in(message)

@@ -39,7 +39,7 @@ def shown_guesses(area) -> list[tuple[str, str, str, str]]:
 
 
 def test_fill_mask_box_shows_what_the_models_guess(open_notebook, browser_home, readme_images):
-    notebook = open_notebook(NOTEBOOK).run_all(timeout=300)
+    notebook = open_notebook(NOTEBOOK).run_all()
     box = notebook.widget(f"{WIDGET} input", "fill-mask", repr_name="FillMaskWidget")
     notebook.check_widgets_rendered()
     area = notebook.output_area(WIDGET)
@@ -60,7 +60,7 @@ def test_fill_mask_box_shows_what_the_models_guess(open_notebook, browser_home, 
                 return f"{model!r} ({name}) probabilities {got}, fill_mask gives {expected}"
         return ""
 
-    notebook.wait_until(f"typing {REVIEW!r} + Enter shows each model's top guesses", problem, timeout=30,
+    notebook.wait_until(f"typing {REVIEW!r} + Enter shows each model's top guesses", problem, timeout=90,
                         focus=area)
     notebook.capture(area, "03_fill_mask", readme_images)
 

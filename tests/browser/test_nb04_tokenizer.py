@@ -54,7 +54,7 @@ def type_and_check(notebook, reference, text: str):
 
 
 def test_token_explorer_shows_what_the_tokenizer_gives(open_notebook, offline_reference, readme_images):
-    notebook = open_notebook(NOTEBOOK).run_all(timeout=240)
+    notebook = open_notebook(NOTEBOOK).run_all()
     unknown = unknown_pieces(offline_reference)
     text = f"배우들 연기는 최고인데 스토리가 좀 지루했다 {unknown[0]}"
     area = type_and_check(notebook, offline_reference, text)
@@ -64,7 +64,7 @@ def test_token_explorer_shows_what_the_tokenizer_gives(open_notebook, offline_re
 
 
 def test_token_explorer_in_notebook7(open_notebook, offline_reference, notebook7_server, readme_images):
-    notebook = open_notebook(NOTEBOOK, server=notebook7_server).run_all(timeout=240)
+    notebook = open_notebook(NOTEBOOK, server=notebook7_server).run_all()
     text = f"이 영화 진짜 꿀잼이었음ㅋㅋ {unknown_pieces(offline_reference)[0]}"
     area = type_and_check(notebook, offline_reference, text)
     notebook.capture(area, "04_token_explorer_notebook7", readme_images)

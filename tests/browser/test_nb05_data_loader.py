@@ -60,7 +60,7 @@ def check_panels(notebook, area, reference, start: int, size: int) -> None:
 
 
 def test_padding_explorer_follows_the_sliders(open_notebook, offline_reference, readme_images):
-    notebook = open_notebook(NOTEBOOK).run_all(timeout=240)
+    notebook = open_notebook(NOTEBOOK).run_all()
     size_slider = notebook.widget(f"{WIDGET}.widget-slider", "batch size slider", repr_name="PaddingExplorer")
     start_slider = notebook.widget(".nlpbook-batch-start.widget-slider", "first instance slider",
                                    repr_name="PaddingExplorer")

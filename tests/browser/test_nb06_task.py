@@ -11,7 +11,7 @@ PLOT = ".nlpbook-lr-plot"
 
 
 def test_learning_rate_plot_is_drawn(open_notebook, readme_images):
-    notebook = open_notebook(NOTEBOOK).run_all(timeout=240)
+    notebook = open_notebook(NOTEBOOK).run_all()
     notebook.check_widgets_rendered()
     image = notebook.widget(f"{PLOT} img", "learning-rate plot")
     notebook.check_image_drawn(image, "the learning-rate schedule plot")

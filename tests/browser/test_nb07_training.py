@@ -102,7 +102,7 @@ def verdict_problem(result, before: tuple, want) -> str:
 def test_live_loss_curve_and_try_your_model(open_notebook, browser_home, offline_reference, readme_images):
     notebook = open_notebook(NOTEBOOK)
     watcher = LossCurveWatcher(notebook, readme_images)
-    notebook.run_all(timeout=600, on_tick=watcher)
+    notebook.run_all(on_tick=watcher)
 
     # ---- the live loss curve -------------------------------------------------------------------------------
     if not watcher.saw_cell_running:
@@ -136,7 +136,7 @@ def test_live_loss_curve_and_try_your_model(open_notebook, browser_home, offline
                 button.click()
         want = expected[review] if expected else None
         notebook.wait_until(f"'try your model' judges {review!r}" + (" (Enter)" if number == 0 else " (판정 button)"),
-                            functools.partial(verdict_problem, result, before, want), timeout=20, focus=area)
+                            functools.partial(verdict_problem, result, before, want), timeout=60, focus=area)
         seen.append(read_verdict(result)[:2])
         if number == 0:
             notebook.capture(area, "07_try_your_model", readme_images)
