@@ -6,12 +6,12 @@ import threading
 from collections.abc import Sequence
 
 import ipywidgets as widgets
-from IPython.display import HTML
 
 from ..data import make_collate, padding_stats
 from .tokens import SPECIAL_LOOK
+from .twin import StaticTwin, TextHTML
 
-__all__ = ["batch_html", "show_batch", "padding_explorer", "PaddingExplorer"]
+__all__ = ["batch_html", "batch_text", "show_batch", "padding_explorer", "PaddingExplorer"]
 
 _CELL = "border:1px solid #ccc;padding:1px 4px;text-align:right;font-family:monospace;"
 _BLOCK = "border:1px solid #fff;padding:0;width:7px;min-width:7px;height:12px;font-size:0;"
@@ -77,25 +77,49 @@ def batch_html(batch: dict, tokenizer, title: str = "", css_class: str = "", mas
     return "".join(parts)
 
 
+def batch_text(batch: dict, title: str = "", mask: bool = True, indices: Sequence[int] | None = None) -> str:
+    """The same batch as plain text: one line of ids per instance (`#index (real length)`), `·` for [PAD]."""
+    stats = padding_stats(batch)
+    names = list(indices) if indices is not None else list(range(stats["batch_size"]))
+    lines = [title] if title else []
+    tables = [("input_ids", batch["input_ids"].tolist())]
+    if mask:
+        tables.append(("attention_mask", batch["attention_mask"].tolist()))
+    lengths = [sum(row) for row in batch["attention_mask"].tolist()]
+    for name, rows in tables:
+        lines.append(f"{name}: {stats['batch_size']} × {stats['padded_length']}")
+        lines += [f"  #{index} ({length}) " + " ".join(str(v) if p < length else "·" for p, v in enumerate(row))
+                  for index, length, row in zip(names, lengths, rows)]
+    padding = stats["computed_tokens"] - stats["real_tokens"]
+    lines.append(f"패딩 비율 {stats['padding_ratio']:.4f}: 계산하는 토큰 {stats['computed_tokens']}개 중 "
+                 f"실제 토큰 {stats['real_tokens']}개, 패딩 {padding}개")
+    return "\n".join(lines)
+
+
 def show_batch(batch: dict, tokenizer, title: str = "", css_class: str = "", mask: bool = True,
-               blocks: bool | None = None, indices: Sequence[int] | None = None) -> HTML:
-    """The static view of one collated batch (an IPython HTML object: a notebook cell shows it)."""
-    return HTML(batch_html(batch, tokenizer, title, css_class, mask, blocks, indices=indices))
+               blocks: bool | None = None, indices: Sequence[int] | None = None) -> TextHTML:
+    """The static view of one collated batch (HTML in a notebook, `batch_text` as its text)."""
+    return TextHTML(batch_html(batch, tokenizer, title, css_class, mask, blocks, indices=indices),
+                    batch_text(batch, title, mask, indices))
 
 
-def _panels(items: Sequence[dict], tokenizer, max_seq_length: int, indices: Sequence[int]) -> str:
+def _panels(items: Sequence[dict], tokenizer, max_seq_length: int, indices: Sequence[int]) -> tuple[str, str]:
+    """The batch padded both ways, as HTML and as text."""
     dynamic = make_collate(tokenizer, "dynamic")(list(items))
     fixed = make_collate(tokenizer, "max_length", max_seq_length)(list(items))
-    return "".join([
-        batch_html(dynamic, tokenizer, "동적 패딩 (dynamic): 배치에서 가장 긴 인스턴스까지",
-                   "nlpbook-dynamic", mask=False, padding="dynamic", indices=indices),
-        batch_html(fixed, tokenizer, f"max_seq_length({max_seq_length})까지 패딩 (책의 방식)",
-                   "nlpbook-max-length", mask=False, padding="max_length", indices=indices),
+    titles = ["동적 패딩 (dynamic): 배치에서 가장 긴 인스턴스까지", f"max_seq_length({max_seq_length})까지 패딩 (책의 방식)"]
+    markup = "".join([
+        batch_html(dynamic, tokenizer, titles[0], "nlpbook-dynamic", mask=False, padding="dynamic", indices=indices),
+        batch_html(fixed, tokenizer, titles[1], "nlpbook-max-length", mask=False, padding="max_length",
+                   indices=indices),
     ])
+    text = "\n\n".join(batch_text(batch, title, False, indices) for batch, title in zip([dynamic, fixed], titles))
+    return markup, text
 
 
-class PaddingExplorer(widgets.VBox):
-    """Two sliders (batch size, first instance) over the same batch padded both ways, with padding ratios."""
+class PaddingExplorer(StaticTwin, widgets.VBox):
+    """Two sliders (batch size, first instance) over the same batch padded both ways, with padding ratios; the
+    stored output carries the first batch as HTML and text."""
 
     def __init__(self, dataset, tokenizer, max_seq_length: int, batch_size: int = 3, start: int = 0):
         self.dataset, self.tokenizer, self.max_seq_length = dataset, tokenizer, max_seq_length
@@ -113,14 +137,15 @@ class PaddingExplorer(widgets.VBox):
         self.start.observe(self.redraw, "value")
         self.redraw()
         super().__init__([widgets.HBox([self.size, self.start]), self.view])
+        self.keep_twin(self.view.value, self.text)
 
     def redraw(self, _change=None) -> None:
         """Draw the batch the sliders choose now (an event handled late still draws the latest choice)."""
         with self._lock:
             self.start.max = len(self.dataset) - self.size.value       # also clamps start.value
             indices = range(self.start.value, self.start.value + self.size.value)
-            self.view.value = _panels([self.dataset[i] for i in indices], self.tokenizer, self.max_seq_length,
-                                      indices)
+            self.view.value, self.text = _panels([self.dataset[i] for i in indices], self.tokenizer,
+                                                 self.max_seq_length, indices)
 
     def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
         return (f"PaddingExplorer(batch_size={self.size.value}, start={self.start.value}, "

@@ -98,9 +98,10 @@ def plot_confusion(matrix: torch.Tensor, label_names: Sequence[str], title: str 
 
 def show_confusion(matrix: torch.Tensor, label_names: Sequence[str], title: str | None = None):
     """The plot as HTML: `<div class="nlpbook-confusion"><img ...></div>` (readable on GitHub, findable in a browser)."""
-    from IPython.display import HTML
+    from .twin import TextHTML
 
     figure = plot_confusion(matrix, label_names, title)
     names = ", ".join(str(name) for name in label_names)
     alt = f"confusion matrix: rows are the true labels ({names}), columns the predicted ones"
-    return HTML(figure_html(figure, "nlpbook-confusion", alt))
+    text = f"[그림] 혼동 행렬 (행: 정답, 열: 예측)\n{confusion_table(matrix, label_names)}"
+    return TextHTML(figure_html(figure, "nlpbook-confusion", alt), text)

@@ -144,6 +144,9 @@ class FillMaskWidget(SubmitWidget):
         """Fill the [MASK] of the text in the box now and show each model's guesses."""
         self.result.value = fill_mask_html(self.models, self.tokenizer, self.text.value, self.k)
 
+    def text_view(self) -> str:
+        return fill_mask_text(self.models, self.tokenizer, self.text.value, self.k).split("\n", 1)[-1]  # no echo
+
     def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
         return f"FillMaskWidget(models={list(self.models)}, k={self.k})"
 

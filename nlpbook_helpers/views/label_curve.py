@@ -58,11 +58,12 @@ def plot_label_curve(rows: Sequence[dict]) -> Figure:
 
 def show_label_curve(rows: Sequence[dict]):
     """The plot as HTML: `<div class="nlpbook-label-curve"><img ...></div>` (readable on GitHub, findable in a browser)."""
-    from IPython.display import HTML
+    from .twin import TextHTML
 
     models = ", ".join(summarize_label_curve(rows))
     alt = f"test accuracy against the number of labeled training reviews (log scale): {models}"
-    return HTML(figure_html(plot_label_curve(rows), "nlpbook-label-curve", alt))
+    text = f"[그림] 레이블 수(로그 눈금)에 따른 평가 정확도: {models}\n{label_curve_table(rows)}"
+    return TextHTML(figure_html(plot_label_curve(rows), "nlpbook-label-curve", alt), text)
 
 
 def label_curve_table(rows: Sequence[dict]) -> str:

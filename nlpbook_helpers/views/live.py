@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytorch_lightning as pl
-from IPython.display import HTML, Image, display
+from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 from .fonts import use_korean_font
 from .schedule import figure_png
+from .twin import TextHTML
 
 __all__ = ["LiveLossPlot"]
 
@@ -38,9 +39,9 @@ class LiveLossPlot(pl.Callback):
         self.total_steps = int(trainer.estimated_stepping_batches)
         self.max_epochs = int(trainer.max_epochs or 0)
         self.epoch = trainer.current_epoch
-        display(HTML(f'<div class="nlpbook-live-loss"><b>학습 곡선</b>: 학습 손실(train loss)은 '
-                     f'{self.every_n_steps} 스텝마다, 검증 손실·정확도는 에포크마다 아래 그림이 그 자리에서 '
-                     f'새로 그려집니다.</div>'))
+        header = (f"학습 손실(train loss)은 {self.every_n_steps} 스텝마다, 검증 손실·정확도는 에포크마다 아래 그림이 "
+                  "그 자리에서 새로 그려집니다.")
+        display(TextHTML(f'<div class="nlpbook-live-loss"><b>학습 곡선</b>: {header}</div>', f"학습 곡선: {header}"))
         self.handle = display(self._image(), display_id=True)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from IPython.display import HTML
-
 from ..training import Prediction, predict
 from .submit import SubmitWidget
+from .twin import TextHTML
 
-__all__ = ["prediction_html", "show_predictions", "try_your_model", "TryYourModel"]
+__all__ = ["prediction_html", "prediction_text", "show_predictions", "try_your_model", "TryYourModel"]
 
 COLORS = {"긍정": "#1a7f37", "부정": "#cf222e"}    # any other label name (your corpus): neutral #333
 
@@ -22,18 +21,24 @@ def prediction_html(prediction: Prediction) -> str:
             f'<b style="color:{color}">{prediction.label_name}</b> (확률 {prediction.probability:.4f})</div>')
 
 
-def show_predictions(model, tokenizer, texts: Sequence[str], max_seq_length: int = 128) -> HTML:
+def prediction_text(prediction: Prediction) -> str:
+    """One verdict as text: `긍정 (확률 0.9731)`."""
+    return f"{prediction.label_name} (확률 {prediction.probability:.4f})"
+
+
+def show_predictions(model, tokenizer, texts: Sequence[str], max_seq_length: int = 128) -> TextHTML:
     """A table of reviews with the predicted label name (model.config.id2label; NSMC: 긍정/부정) and its
-    probability, rounded to 4 decimals."""
-    rows = []
+    probability, rounded to 4 decimals (HTML, and the same lines as text)."""
+    rows, lines = [], []
     for prediction in predict(model, tokenizer, list(texts), max_seq_length):
+        lines.append(f"{prediction_text(prediction)}  {prediction.text}")
         color = COLORS.get(prediction.label_name, "#333")
         rows.append(f'<tr data-label="{prediction.label_name}" data-probability="{prediction.probability:.4f}">'
                     f'<td style="text-align:left">{html.escape(prediction.text)}</td>'
                     f'<td style="color:{color};font-weight:bold">{prediction.label_name}</td>'
                     f"<td>{prediction.probability:.4f}</td></tr>")
-    return HTML('<table class="nlpbook-predictions"><tr><th style="text-align:left">리뷰</th><th>판정</th>'
-                f'<th>확률</th></tr>{"".join(rows)}</table>')
+    return TextHTML('<table class="nlpbook-predictions"><tr><th style="text-align:left">리뷰</th><th>판정</th>'
+                    f'<th>확률</th></tr>{"".join(rows)}</table>', "\n".join(["판정 (확률)  리뷰", *lines]))
 
 
 class TryYourModel(SubmitWidget):
@@ -55,6 +60,9 @@ class TryYourModel(SubmitWidget):
             return
         self.prediction = predict(self.model, self.tokenizer, [text], self.max_seq_length)[0]
         self.result.value = prediction_html(self.prediction)
+
+    def text_view(self) -> str:
+        return prediction_text(self.prediction) if self.prediction else "리뷰를 입력하세요"
 
     def __repr__(self) -> str:      # the text a notebook stores beside the widget: short and stable
         return f"TryYourModel(max_seq_length={self.max_seq_length})"

@@ -74,10 +74,12 @@ def figure_html(figure: Figure, css_class: str, alt: str) -> str:
 
 def show_lr_schedule(args, total_steps: int, steps_per_epoch: int | None = None):
     """The plot as HTML: `<div class="nlpbook-lr-plot"><img ...></div>` (readable on GitHub, findable in a browser)."""
-    from IPython.display import HTML
+    from .twin import TextHTML
 
     figure = plot_lr_schedule(args, total_steps, steps_per_epoch)
     warmup = int(total_steps * args.warmup_ratio)
     alt = (f"learning rate: 0 → {args.learning_rate:g} over steps 0-{warmup}, "
            f"then linearly down to 0 at step {total_steps}")
-    return HTML(figure_html(figure, "nlpbook-lr-plot", alt))
+    text = (f"[그림] 학습률: 스텝 0~{warmup}에서 0 → {args.learning_rate:g} (워밍업), "
+            f"그 뒤 스텝 {total_steps}에서 0까지 선형 감소")
+    return TextHTML(figure_html(figure, "nlpbook-lr-plot", alt), text)

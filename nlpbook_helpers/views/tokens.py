@@ -11,6 +11,8 @@ import threading
 
 import ipywidgets as widgets
 
+from .twin import StaticTwin
+
 __all__ = ["token_rows", "tokens_html", "tokens_text", "show_tokens", "token_explorer", "TokenView",
            "TokenExplorer"]
 
@@ -88,8 +90,9 @@ def show_tokens(tokenizer, text: str, max_seq_length: int) -> TokenView:
     return TokenView(tokenizer, text, max_seq_length)
 
 
-class TokenExplorer(widgets.VBox):
-    """A Text box and the token table under it, redrawn at every key press (needs a running kernel)."""
+class TokenExplorer(StaticTwin, widgets.VBox):
+    """A Text box and the token table under it, redrawn at every key press (needs a running kernel); the stored
+    output carries the first sentence's table as HTML and text."""
 
     def __init__(self, tokenizer, max_seq_length: int, text: str = "이 영화 정말 재밌다ㅋㅋ"):
         self.tokenizer, self.max_seq_length = tokenizer, max_seq_length
@@ -103,6 +106,7 @@ class TokenExplorer(widgets.VBox):
         self.redraw()
         super().__init__([self.text_input, self.view])
         self.add_class("nlpbook-token-explorer")
+        self.keep_twin(self.view.value, tokens_text(tokenizer, text, max_seq_length))
 
     def redraw(self, _change=None) -> None:
         """Draw the table of the text in the box now (an event handled late still draws the latest text)."""
