@@ -11,9 +11,9 @@ import io
 import re
 
 __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label_count", "check_csv_rows",
-           "check_classifier_parameters", "check_mask_token_id", "check_truncated_tokens", "check_token_count",
+           "check_classifier_parameters", "check_new_parameters", "check_truncated_tokens", "check_token_count",
            "check_padded_length", "check_pad_tokens", "check_warmup_steps", "check_total_steps",
-           "check_fooling_review", "check_best_epoch", "check_label_id", "check_correct_count"]
+           "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count"]
 
 
 def _judge(answer, expected, hint: str, why: str, kind=int, near: dict | None = None) -> bool | None:
@@ -27,20 +27,19 @@ def _judge(answer, expected, hint: str, why: str, kind=int, near: dict | None = 
     if answer == expected:
         print(f"정답입니다. {why}")
         return True
-    off = ""
-    if kind is int:
-        off = "답이 너무 큽니다. " if answer > expected else "답이 너무 작습니다. "
-    print(f"아직 아닙니다. {off}{(near or {}).get(answer, '')}힌트: {hint}")
+    print(f"아직 아닙니다. {(near or {}).get(answer, '')}힌트: {hint}")     # no "too big / too small": no bisecting
     return False
 
 
 # --- 01_settings: "필드 바꾸기", "검증: 잘못된 값은 시작하기 전에 잡습니다" ------------------------------------------
 
-def check_quick_args(answer, args, epochs: int = 1, batch_size: int = 16) -> bool | None:
-    """answer: the keyword arguments (a dict) for make_arguments giving `epochs` epochs of batches of `batch_size`."""
+def check_quick_args(answer, args, **goals) -> bool | None:
+    """answer: the keyword arguments (a dict) for make_arguments that set the fields of `goals` (field=value) and
+    leave every other field at the preset's value."""
     from .settings import ArgumentsError, make_arguments
 
-    hint = "make_arguments(PRESET, 필드=값, ...)에 넘길 키워드를 사전으로 적습니다: {'필드': 값, ...}. 필드 이름은 '필드 바꾸기'의 셀에 있습니다."
+    hint = ("make_arguments(PRESET, 필드=값, ...)에 넘길 키워드를 사전으로 적습니다: {'필드': 값, ...}. 필드 이름은 "
+            "'두 프리셋 나란히 보기'의 두 셀(값이 다른 필드, 같은 필드)에 모두 있습니다.")
     if answer is None or answer is ...:
         return _judge(None, None, hint, "")
     if not isinstance(answer, dict):
@@ -52,15 +51,16 @@ def check_quick_args(answer, args, epochs: int = 1, batch_size: int = 16) -> boo
         print(f"make_arguments가 이 값을 받지 않습니다: {error}\n힌트: {hint}")
         return False
     base = make_arguments(args.preset)
-    wrong = [f"{what}가 아직 {value}입니다" for what, value, goal in
-             [("에포크 수", changed.epochs, epochs), ("배치 크기", changed.batch_size, batch_size)] if value != goal]
-    extra = [field.name for field in dataclasses.fields(base) if field.name not in ("epochs", "batch_size")
+    wrong = [f"{name}이(가) 아직 {getattr(changed, name)!r}입니다" for name, goal in goals.items()
+             if getattr(changed, name) != goal]
+    wrong = wrong if len(wrong) < len(goals) else ["바꿔야 할 필드가 하나도 바뀌지 않았습니다"]
+    extra = [field.name for field in dataclasses.fields(base) if field.name not in goals
              and getattr(changed, field.name) != getattr(base, field.name)]
     if wrong or extra:
         problems = wrong + [f"바꾸지 않아도 되는 필드도 바꿨습니다: {', '.join(extra)}"] * bool(extra)
         print(f"아직 아닙니다. {'; '.join(problems)}. 힌트: {hint}")
         return False
-    print("정답입니다. 프리셋의 다른 값은 그대로 두고 두 필드만 바꿨고, make_arguments가 검증까지 마쳤습니다.")
+    print("정답입니다. 프리셋의 다른 값은 그대로 두고 필요한 필드만 바꿨고, make_arguments가 검증까지 마쳤습니다.")
     return True
 
 
@@ -76,7 +76,7 @@ def check_longest_max_seq_length(answer, args, max_position_embeddings: int = 30
             return False
 
     expected = next(n for n in range(max_position_embeddings * 2, 0, -1) if passes(n))
-    return _judge(answer, expected, "위치 임베딩 하나가 토큰의 자리 하나입니다. max_seq_length=512의 오류 메시지를 읽어 보세요.",
+    return _judge(answer, expected, "위치 임베딩 하나가 토큰의 자리 하나입니다. 모델의 위치 임베딩 수는 프리셋의 tiny_model에 있습니다.",
                   "토큰의 자리마다 위치 임베딩이 하나씩 필요하므로, 위치 임베딩의 개수까지가 모델이 받을 수 있는 길이입니다.")
 
 
@@ -112,10 +112,16 @@ def check_classifier_parameters(answer, model, num_labels: int = 3) -> bool | No
                   near={weight_only: "weight만 셌습니다. "})
 
 
-def check_mask_token_id(answer, tokenizer) -> bool | None:
-    """answer: the id of [MASK] in this vocabulary."""
-    return _judge(answer, tokenizer.mask_token_id, "가짜 배치를 만들 때 무작위로 뽑지 않은 특수 토큰 다섯 개의 순서를 보세요.",
-                  "[MASK]는 특수 토큰이라 어휘 집합의 맨 앞쪽에 있습니다. 마스크 언어 모델은 가린 자리에 이 아이디를 넣고 원래 토큰을 맞힙니다.")
+def check_new_parameters(answer, model, missing_keys) -> bool | None:
+    """answer: how many parameters of `model` fine-tuning learns from scratch (those in `missing_keys`)."""
+    new = {name for name in missing_keys}
+    expected = sum(p.numel() for name, p in model.named_parameters() if name in new)
+    classifier = sum(p.numel() for p in model.classifier.parameters())
+    near = {classifier: "분류기 헤드만 셌습니다. missing_keys에 무엇이 더 있는지 보세요. ",
+            sum(p.numel() for p in model.parameters()): "모델 전체의 파라미터 수입니다. "}
+    return _judge(answer, expected, "missing_keys에 나온 가중치가 어느 블록에 속하는지 보고, '블록별 파라미터 수' 표에서 그 블록들의 수를 더하세요.",
+                  "체크포인트에 없던 가중치(missing_keys)만 무작위로 시작하고, 나머지는 프리트레인한 값에서 출발합니다.",
+                  near=near if classifier != expected else None)
 
 
 # --- 04_tokenizer: "리뷰는 몇 토큰일까, 그리고 자르기", "어휘 집합에 없으면 [UNK]" -------------------------------------
@@ -185,26 +191,33 @@ def check_total_steps(answer, dataset, args, tokenizer, batch_size: int) -> bool
 
 # --- 07_training: "직접 쓴 리뷰로 예측하기", "학습: fit" --------------------------------------------------------------
 
-def check_fooling_review(answer, model, tokenizer, max_seq_length: int) -> bool | None:
-    """answer: (review, true label); right when the model predicts another label than the student says is true."""
+def check_fooling_review(answer, model, tokenizer, max_seq_length: int, examples) -> bool | None:
+    """answer: the text of a review in `examples` (the test split) whose label the model gets wrong.
+
+    The label comes from the data, never from the student: a label the student chose could call any review
+    "misjudged" (an obviously positive review said to be 부정). Right when the review is one of `examples` and the
+    model predicts another label than the one it has there."""
     from .training import label_names, predict
 
     names = label_names(model)
-    hint = (f"answer = (\"리뷰\", 정답 레이블)처럼 적습니다. 레이블은 {', '.join(f'{i}({n})' for i, n in names.items())} 가운데 "
-            "하나입니다. 반어법, 감정 단어 없는 평가, 앞뒤가 엇갈리는 리뷰가 모델을 헷갈리게 하기 쉽습니다.")
+    hint = ("answer = \"리뷰 본문\"처럼 테스트 데이터(corpus.test)에 있는 리뷰 하나를 그대로 적습니다. "
+            "predict로 테스트 리뷰를 여러 개 판정해 example.label과 다른 것을 찾으세요.")
     if answer is None or answer is ...:
         return _judge(None, None, hint, "")
-    text, label = answer if isinstance(answer, tuple) and len(answer) == 2 else (None, None)
-    label = {name: i for i, name in names.items()}.get(label, label)
-    if not isinstance(text, str) or not text.strip() or label not in names:
-        print(f"(리뷰, 레이블) 두 개로 적어 주세요. 힌트: {hint}")
+    if not isinstance(answer, str):
+        print(f"리뷰 본문 하나를 문자열로 적어 주세요 (지금은 {type(answer).__name__}; 레이블은 데이터에 있으니 적지 않습니다). "
+              f"힌트: {hint}")
         return False
-    predicted = predict(model, tokenizer, [text], max_seq_length)[0].label   # in eval mode, and back
+    labels = {example.text: example.label for example in examples}
+    if answer not in labels:
+        print(f"아직 아닙니다. 이 리뷰는 테스트 데이터에 없습니다 (띄어쓰기까지 같아야 합니다). 힌트: {hint}")
+        return False
+    label, predicted = labels[answer], predict(model, tokenizer, [answer], max_seq_length)[0].label  # eval, and back
     if predicted == label:
-        print(f"아직 아닙니다. 모델도 이 리뷰를 {names[predicted]}(으)로 맞혔습니다. 힌트: {hint}")
+        print(f"아직 아닙니다. 모델도 이 리뷰를 레이블대로 {names[predicted]}(으)로 맞혔습니다. 힌트: {hint}")
         return False
-    print(f"정답입니다. 여러분은 {names[label]}, 모델은 {names[predicted]}(이)라고 했습니다. "
-          "모델은 학습 데이터에서 본 표현의 짝을 배웠을 뿐이라, 그 짝을 벗어난 리뷰에서 틀립니다.")
+    print(f"정답입니다. 데이터의 레이블은 {names[label]}, 모델의 판정은 {names[predicted]}입니다. 리뷰를 읽어 보세요: "
+          "모델이 반어법이나 엇갈린 문장에 속았을 수도 있고, 레이블이 틀렸을 수도 있습니다(레이블 잡음).")
     return True
 
 
@@ -219,12 +232,35 @@ def check_best_epoch(answer, checkpoint_path) -> bool | None:
                   near={lightning: "파일 이름의 숫자를 그대로 적었습니다. "})
 
 
+def check_curve_epochs(answer, curve, args, labels: int = 300) -> bool | None:
+    """answer: how many epochs label_curve trained on `labels` labeled reviews (the steps it took over the batches
+    of `args.batch_size` such a subset makes)."""
+    import math
+
+    steps = {row["steps"] for row in curve if row["labels"] == labels}
+    if len(steps) != 1:
+        raise ValueError(f"the curve has {len(steps)} step counts for {labels} labels: give label_curve's rows "
+                         f"with that size (sizes=[..., {labels}, ...])")
+    expected = steps.pop() // math.ceil(labels / args.batch_size)
+    near = {args.epochs: "인자의 에포크 수 그대로입니다. 적어도 몇 스텝이어야 했나요? ",
+            math.ceil(expected * math.ceil(labels / args.batch_size) / (labels // args.batch_size)):
+                "배치 수를 버림했습니다. 마지막 작은 배치도 스텝 하나입니다. "}
+    return _judge(answer, expected, "에포크당 스텝 = 배치 수(마지막 작은 배치 포함), 에포크는 args.epochs와, 10절의 글이 말하는 최소 스텝 수를 채우는 에포크 수 가운데 큰 쪽입니다.",
+                  "레이블이 적으면 에포크 하나가 몇 스텝 되지 않아서, 같은 리뷰를 여러 번 보게 해 스텝 수를 채웁니다.",
+                  near={key: value for key, value in near.items() if key != expected})
+
+
 # --- 08_own_data: "인자: corpus_source='files'", "혼동 행렬: 무엇을 무엇과 헷갈리나" ----------------------------------
 
-def check_label_id(answer, corpus, name: str = "중립") -> bool | None:
-    """answer: the label id that `name` gets in this corpus."""
-    return _judge(answer, corpus.label_names.index(name), "레이블이 정수가 아니면 아이디는 레이블 이름의 정렬 순서입니다. 파일의 줄 순서와는 상관없습니다.",
-                  "이름을 정렬한 순서로 0부터 번호를 매기므로, 파일을 섞어도 같은 아이디가 나옵니다.")
+def check_label_id(answer, corpus, name: str = "중립", added=()) -> bool | None:
+    """answer: the label id that `name` gets in this corpus once labels `added` appear in its file too."""
+    from .corpus import label_order
+
+    expected = label_order([*corpus.label_names, *added]).index(name)
+    near = {corpus.label_names.index(name): "지금 말뭉치의 아이디입니다. 레이블이 하나 늘면 정렬 순서가 어떻게 되나요? "}
+    return _judge(answer, expected, "레이블이 정수가 아니면 아이디는 레이블 이름을 정렬한 순서입니다. 파일의 줄 순서와는 상관없습니다.",
+                  "이름을 정렬한 순서로 0부터 번호를 매기므로, 레이블이 하나 늘면 그 뒤에 오는 이름의 아이디가 모두 밀립니다.",
+                  near=near if near.keys() != {expected} else None)
 
 
 def check_correct_count(answer, matrix, label_names, name: str = "중립") -> bool | None:

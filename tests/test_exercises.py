@@ -49,27 +49,34 @@ def three_ways(capsys, check, right, wrong, *rest, **options):
 
 
 def test_placeholder_ellipsis_and_wrong_types(capsys, stage):
-    assert ex.check_mask_token_id(..., stage["tokenizer"]) is None
-    result, text = run(capsys, ex.check_mask_token_id, "4", stage["tokenizer"])
+    assert ex.check_longest_max_seq_length(..., stage["args"]) is None
+    result, text = run(capsys, ex.check_longest_max_seq_length, "300", stage["args"])
     assert result is False and "정수로" in text
-    result, text = run(capsys, ex.check_mask_token_id, True, stage["tokenizer"])
+    result, text = run(capsys, ex.check_longest_max_seq_length, True, stage["args"])
     assert result is False
 
 
+def test_a_wrong_number_gets_no_direction_to_bisect_by(capsys, stage):
+    for wrong in (1, 299, 301, 10_000):
+        result, text = run(capsys, ex.check_longest_max_seq_length, wrong, stage["args"])
+        assert result is False and "큽니다" not in text and "작습니다" not in text, text
+
+
 def test_01_quick_args(capsys, stage):
-    three_ways(capsys, ex.check_quick_args, {"epochs": 1, "batch_size": 16}, {"epochs": 1}, stage["args"])
-    result, text = run(capsys, ex.check_quick_args, {"epochs": 1, "batch_size": 16, "seed": 3}, stage["args"])
+    goals = {"epochs": 3, "max_test_examples": 500}
+    three_ways(capsys, ex.check_quick_args, goals, {"epochs": 3}, stage["args"], **goals)
+    result, text = run(capsys, ex.check_quick_args, {**goals, "seed": 3}, stage["args"], **goals)
     assert result is False and "seed" in text
-    result, text = run(capsys, ex.check_quick_args, {"batchsize": 16}, stage["args"])
+    result, text = run(capsys, ex.check_quick_args, {"epochs": 3}, stage["args"], **goals)
+    assert "max_test_examples" in text and "epochs" not in text.split("힌트")[0]
+    result, text = run(capsys, ex.check_quick_args, {"test_examples": 500}, stage["args"], **goals)
     assert result is False and "make_arguments가 이 값을 받지 않습니다" in text
-    assert ex.check_quick_args([("epochs", 1)], stage["args"]) is False
+    assert ex.check_quick_args([("epochs", 3)], stage["args"], **goals) is False
 
 
 def test_01_longest_max_seq_length(capsys, stage):
     text = three_ways(capsys, ex.check_longest_max_seq_length, 300, 512, stage["args"])
     assert "위치 임베딩" in text
-    _, text = run(capsys, ex.check_longest_max_seq_length, 128, stage["args"])
-    assert "너무 작습니다" in text
     assert ex.check_longest_max_seq_length(100, stage["args"], max_position_embeddings=100) is True
 
 
@@ -78,8 +85,6 @@ def test_02_word_label_count(capsys, stage):
     expected = sum("최악" in e.text and e.label == 1 for e in corpus.train)
     assert expected > 1
     three_ways(capsys, ex.check_word_label_count, expected, expected + 5, corpus)
-    _, text = run(capsys, ex.check_word_label_count, expected + 5, corpus)
-    assert "너무 큽니다" in text
 
 
 def test_02_csv_rows(capsys):
@@ -97,8 +102,15 @@ def test_03_classifier_parameters(capsys, stage):
     assert ex.check_classifier_parameters(hidden * 2 + 2, stage["model"], num_labels=2) is True
 
 
-def test_03_mask_token_id(capsys, stage):
-    three_ways(capsys, ex.check_mask_token_id, stage["tokenizer"].convert_tokens_to_ids("[MASK]"), 0, stage["tokenizer"])
+def test_03_new_parameters(capsys, stage):
+    model = stage["model"]
+    missing = ["bert.pooler.dense.bias", "bert.pooler.dense.weight", "classifier.bias", "classifier.weight"]
+    pooler = sum(p.numel() for p in model.bert.pooler.parameters())
+    head = sum(p.numel() for p in model.classifier.parameters())
+    _, text = run(capsys, ex.check_new_parameters, head, model, missing)
+    assert "분류기 헤드만" in text
+    three_ways(capsys, ex.check_new_parameters, pooler + head, head, model, missing)
+    assert ex.check_new_parameters(head, model, missing[2:]) is True      # a checkpoint that had its pooler
 
 
 def test_04_truncated_tokens(capsys, stage):
@@ -137,18 +149,33 @@ def test_06_warmup_and_total_steps(capsys, stage):
 
 
 def test_07_fooling_review(capsys, stage):
-    model, tokenizer = stage["model"], stage["tokenizer"]
-    review = "배우들 연기가 최고였고 스토리도 재밌어요"
-    with torch.no_grad():
-        predicted = int(model(**tokenizer([review], return_tensors="pt")).logits.argmax(-1))
-    other = 1 - predicted
-    text = three_ways(capsys, ex.check_fooling_review, (review, other), (review, predicted), model, tokenizer, 64)
-    assert "모델은" in text
-    names = {0: "부정", 1: "긍정"}
-    assert ex.check_fooling_review((review, names[other]), model, tokenizer, 64) is True    # a label name works too
-    result, text = run(capsys, ex.check_fooling_review, (review, 5), model, tokenizer, 64)
-    assert result is False and "(리뷰, 레이블)" in text
-    assert ex.check_fooling_review(review, model, tokenizer, 64) is False
+    from nlpbook_helpers.training import predict
+
+    model, tokenizer, examples = stage["model"], stage["tokenizer"], stage["corpus"].test[:200]
+    verdicts = predict(model, tokenizer, [example.text for example in examples], 64)
+    wrong = next(e.text for e, p in zip(examples, verdicts) if p.label != e.label)   # the head is untrained yet
+    right = next(e.text for e, p in zip(examples, verdicts) if p.label == e.label)
+    text = three_ways(capsys, ex.check_fooling_review, wrong, right, model, tokenizer, 64, examples)
+    assert "데이터의 레이블은" in text and "레이블 잡음" in text
+    # the student cannot choose the label: an obviously positive review of their own, "labelled 0", is no answer
+    result, text = run(capsys, ex.check_fooling_review, "최고의 영화 강추합니다 또 보고 싶어요", model, tokenizer, 64, examples)
+    assert result is False and "테스트 데이터에 없습니다" in text
+    result, text = run(capsys, ex.check_fooling_review, (wrong, 0), model, tokenizer, 64, examples)
+    assert result is False and "문자열로" in text
+
+
+def test_07_curve_epochs(capsys, stage):
+    args = stage["args"]                              # batch_size 32: 300 labels → 10 batches an epoch
+    curve = [{"model": m, "labels": n, "seed": 1, "steps": steps, "test_acc": 0.8}
+             for m in ("a", "b") for n, steps in [(100, 60), (300, 60), (1000, 64)]]
+    _, text = run(capsys, ex.check_curve_epochs, args.epochs, curve, args)
+    assert "인자의 에포크 수" in text
+    _, text = run(capsys, ex.check_curve_epochs, 7, curve, args)
+    assert "버림" in text
+    three_ways(capsys, ex.check_curve_epochs, 6, 5, curve, args)
+    assert ex.check_curve_epochs(15, curve, args, labels=100) is True
+    with pytest.raises(ValueError):
+        ex.check_curve_epochs(6, curve, args, labels=6000)
 
 
 def test_07_best_epoch(capsys):
@@ -167,6 +194,9 @@ def test_08_label_id_and_correct_count(capsys):
         label_names: tuple
     corpus = Corpus(("긍정", "부정", "중립"))
     three_ways(capsys, ex.check_label_id, 2, 0, corpus)
+    _, text = run(capsys, ex.check_label_id, 2, corpus, added=("매우 긍정",))
+    assert "지금 말뭉치의 아이디" in text        # 긍정, 매우 긍정, 부정, 중립: 중립 moves from 2 to 3
+    three_ways(capsys, ex.check_label_id, 3, 1, corpus, added=("매우 긍정",))
     matrix = torch.tensor([[83, 1, 16], [1, 92, 7], [22, 12, 66]])
     _, text = run(capsys, ex.check_correct_count, 100, matrix, corpus.label_names)
     assert "행 전체" in text
