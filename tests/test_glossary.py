@@ -119,6 +119,28 @@ def test_the_issue_spellings_are_settled(terms):
     assert "도우미" in retired["헬퍼 함수"]
 
 
+# The words a student's reading of the eight notebooks found used before they were explained (issue 26): each is
+# in the glossary, so that test_each_term_is_introduced_in_its_notebook_and_not_before checks its first use.
+EXPLAINED_TERMS = [
+    "파라미터", "가중치", "벡터", "손실", "최적화", "파이프라인", "BERT", "데이터클래스", "허깅페이스 허브", "환경 변수", "로거",
+    "파이토치 라이트닝", "정밀도", "정확도", "특수 토큰", "분류기 헤드", "레이블 잡음", "층", "히든 크기", "피드포워드", "편향",
+    "Linear", "해시", "텐서", "교차 엔트로피", "검증 데이터", "weight decay", "규제", "이동 평균", "LambdaLR", "ExponentialLR",
+    "torchmetrics", "TensorBoard", "혼합 정밀도", "로그 눈금", "id2label",
+]
+
+
+def test_the_words_students_met_unexplained_are_in_the_glossary(terms):
+    listed = {term.term for term in terms}
+    assert [word for word in EXPLAINED_TERMS if word not in listed] == []
+    assert all(term.first == "01" for term in terms if term.term in ("파라미터", "손실", "최적화", "파이프라인"))
+
+
+def test_a_meaning_uses_no_word_the_notebooks_never_use(terms, notebooks):
+    """A glossary meaning explains with words the student meets: 과적합 (overfitting) is in no notebook."""
+    unused = [word for word in ("과적합",) if not any(word in text for cells in notebooks.values() for text in cells)]
+    assert [term.term for term in terms if any(word in term.meaning for word in unused)] == []
+
+
 def test_no_retired_spelling_in_notebooks_or_readme(terms, notebooks):
     documents = {f"notebooks/{number}": cells for number, cells in notebooks.items()}
     documents["README.md"] = [flat(README.read_text(encoding="utf-8"))]
