@@ -102,3 +102,14 @@ def test_a_plot_view_has_its_numbers_as_text():
     data = bundle(show_confusion(torch.tensor([[3, 1], [0, 4]]), ["부정", "긍정"]))
     assert 'class="nlpbook-confusion"' in data["text/html"]
     assert not repr_only(data["text/plain"]) and "혼동 행렬" in data["text/plain"]
+
+
+def test_the_pipeline_figure_shows_the_seven_stages_in_order_and_the_other_tasks():
+    from nlpbook_helpers.views.pipeline import STAGES, show_pipeline
+
+    data = bundle(show_pipeline())
+    assert re.findall(r'data-stage="(\d)"', data["text/html"]) == [str(n) for n in range(1, 8)]
+    assert [stage[4] for stage in STAGES] == ["01", "02", "03", "04", "05", "06", "07"]   # notebook N ↔ stage N
+    first = data["text/plain"].splitlines()[0]
+    assert first == "파이프라인: " + " → ".join(f"{n}. {stage}" for n, stage, *_ in STAGES)
+    assert "노트북 09 (준비 중)" in data["text/plain"] and "질의응답" in data["text/plain"]

@@ -41,13 +41,13 @@ class StaticTwin:
         markup, text = self._twin or ("", repr(self))
         return {**data, "text/plain": text, "text/html": markup}
 
-    if hasattr(widgets.Widget, "_repr_mimebundle_"):          # ipywidgets 8
-        def _repr_mimebundle_(self, **kwargs):
-            return self._with_twin(super()._repr_mimebundle_(**kwargs) or {})
-    else:                                                      # ipywidgets 7 (Colab): no bundle method
+    if hasattr(widgets.Widget, "_ipython_display_"):          # ipywidgets 7 (Colab): IPython asks this one first
         def _ipython_display_(self, **kwargs):
             from IPython.display import display
 
             view = {"version_major": 2, "version_minor": 0, "model_id": self._model_id}
             display(self._with_twin({WIDGET_VIEW: view}), raw=True)
             self._handle_displayed(**kwargs)
+    else:                                                      # ipywidgets 8
+        def _repr_mimebundle_(self, **kwargs):
+            return self._with_twin(super()._repr_mimebundle_(**kwargs) or {})
