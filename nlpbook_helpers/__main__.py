@@ -1,4 +1,5 @@
-"""The headless command: `python -m nlpbook_helpers train --preset offline` runs stages 1→7 in order."""
+"""The headless command: `python -m nlpbook_helpers train --preset offline` runs stages 1→7 in order
+(`--task pair-classification`: the same stages for another task)."""
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,12 @@ def fields_table(args) -> str:
 
 
 def _fields_epilog() -> str:
+    from .tasks import describe_tasks
+
     rows = _field_rows()
     width = max(len(name) for name, _, _ in rows)
-    return ("fields for --set FIELD=VALUE (values per preset: python -m nlpbook_helpers fields --preset P):\n"
+    return ("tasks for --task NAME (default document-classification):\n" + describe_tasks() + "\n\n"
+            "fields for --set FIELD=VALUE (values per preset: python -m nlpbook_helpers fields --preset P):\n"
             + "\n".join(f"  {name:<{width}}  {text}" for name, _, text in rows))
 
 
@@ -111,17 +115,23 @@ def _parse_overrides(pairs: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .settings import PRESETS
+    from .settings import PRESETS, TASK_PRESETS
+    from .tasks import TASKS
 
+    presets = [*PRESETS, *TASK_PRESETS]
     parser = argparse.ArgumentParser(prog="python -m nlpbook_helpers", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("train", "run all seven stages and print the test accuracy"),
                        ("prepare", "download/write the corpus and build/load the pretrained model, then stop")):
         command = commands.add_parser(name, help=text, epilog=_fields_epilog(),
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
-        command.add_argument("--preset", default="offline", choices=list(PRESETS),
+        command.add_argument("--preset", default="offline", choices=presets,
                              help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
-                                  "(the same model with random weights) or kcbert-nsmc (the book's, downloaded)")
+                                  "(the same model with random weights) or kcbert-nsmc (the book's, downloaded); "
+                                  "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification)")
+        command.add_argument("--task", choices=list(TASKS), metavar="NAME",
+                             help="the task the seven stages serve (default document-classification, or the "
+                                  "preset's): " + ", ".join(TASKS) + "; each is described below")
         command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                              help="override an argument, e.g. --set epochs=1 --set batch_size=16")
         command.add_argument("--corpus", metavar="PATH",
@@ -136,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                               help="continue the earlier run, or fail saying what changed (default: continue it "
                                    "only when nothing that decides the result changed, else start a new run)")
     listing = commands.add_parser("fields", help="list the fields of the arguments: name, value in a preset, help")
-    listing.add_argument("--preset", default="offline", choices=list(PRESETS), help="whose values to show")
+    listing.add_argument("--preset", default="offline", choices=presets, help="whose values to show")
+    listing.add_argument("--task", choices=list(TASKS), metavar="NAME", help="for this task (" + ", ".join(TASKS) + ")")
     build = commands.add_parser("build-vocab", help="(maintainers) retrain the offline WordPiece vocabulary on the "
                                                     "pretraining corpus")
     build.add_argument("--out", required=True)
@@ -150,11 +161,16 @@ def main(argv: list[str] | None = None) -> int:
         return _build_vocab(options.out, options.vocab_size)
     if options.command == "pretrain":
         return _pretrain(options, argv)
+    task = {"downstream_task_name": options.task} if getattr(options, "task", None) else {}
     if options.command == "fields":
-        print(fields_table(make_arguments(options.preset)))
+        try:
+            print(fields_table(make_arguments(options.preset, **task)))
+        except ArgumentsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 0
     try:
-        overrides = _parse_overrides(options.set)
+        overrides = {**task, **_parse_overrides(options.set)}
         if options.corpus:
             overrides.update(corpus_source="files", corpus_path=str(Path(options.corpus).expanduser().resolve()))
         args = make_arguments(options.preset, **overrides)

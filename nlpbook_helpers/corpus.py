@@ -16,7 +16,7 @@ from .files import build_lock
 from .settings import network_timeout
 
 __all__ = ["Example", "Corpus", "CorpusError", "corpus_dir", "corpus_files", "download_corpus", "read_nsmc_file",
-           "load_corpus", "read_table_file", "label_order", "stratified_split", "NSMC_LABELS",
+           "load_corpus", "read_table_file", "label_order", "stratified_split", "NSMC_LABELS", "fetch_with_korpora",
            "LABEL_NAMES"]
 
 HEADER = "id\tdocument\tlabel"
@@ -136,13 +136,14 @@ def download_corpus(args) -> Path:
     with build_lock(target):                # another process may be downloading into the same folder: take turns
         missing = [name for name in missing if not (target / name).is_file()]
         if missing:
-            _fetch_with_korpora(args, target, missing)
+            fetch_with_korpora(args, target, missing)
     return target
 
 
-def _fetch_with_korpora(args, target: Path, missing: list[str]) -> None:
+def fetch_with_korpora(args, target: Path, missing: list[str], names: tuple[str, ...] = tuple(FILES.values())
+                        ) -> None:
     """Korpora downloads into a staging folder; complete files are then moved in, so a failed download leaves
-    no half file in corpus_dir and never replaces a file that is already there."""
+    no half file in corpus_dir and never replaces a file that is already there. `names`: the corpus' files."""
     from Korpora import Korpora             # imported here: reading files does not need it
 
     root = Path(args.downstream_corpus_root_dir).expanduser()
@@ -152,7 +153,7 @@ def _fetch_with_korpora(args, target: Path, missing: list[str]) -> None:
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(seconds)       # Korpora 0.2 calls urlopen without a timeout: this gives it one
     try:
-        # Korpora 0.2 writes <root_dir>/nsmc/ratings_{train,test}.txt and always asks the server first
+        # Korpora 0.2 writes <root_dir>/<name>/<its files> (nsmc: ratings_{train,test}.txt) and always asks the server first
         Korpora.fetch(args.downstream_corpus_name, root_dir=str(staging))
     except Exception as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -163,7 +164,7 @@ def _fetch_with_korpora(args, target: Path, missing: list[str]) -> None:
             f"could not download {args.downstream_corpus_name} with Korpora ({why}). "
             "Is there no network here? Then either use the offline preset "
             "(make_arguments(\"offline\"), or --preset offline on the command line: the embedded corpus) or "
-            f"put {' and '.join(FILES.values())} into {target} by hand, then run again") from error
+            f"put {' and '.join(names)} into {target} by hand, then run again") from error
     finally:
         socket.setdefaulttimeout(previous)
     fetched = staging / args.downstream_corpus_name

@@ -6,7 +6,7 @@ import json
 import logging
 import zipfile
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -51,7 +51,13 @@ def check_splits(corpus: Corpus, args) -> None:
                           + " (check the label column)" + (", or raise max_train_examples" if cut else ""))
 
 
-def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int) -> str:
+def review_text(example) -> tuple[str]:
+    """What the tokenizer reads of a review: its one text (a task's `texts`; pairs read two)."""
+    return (example.text,)
+
+
+def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int,
+                      texts: Callable[[object], tuple[str, ...]] = review_text) -> str:
     """A hash of everything that changes the features: the texts and labels, the tokenizer (vocabulary,
     normalisation, special tokens: its full serialisation) and max_seq_length. Notebook 05, 4. 피처 캐시(cache)."""
     digest = hashlib.sha256()
@@ -60,7 +66,7 @@ def feature_cache_key(examples: Sequence, tokenizer, max_seq_length: int) -> str
     digest.update(json.dumps(backend, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     digest.update(json.dumps({"max_seq_length": max_seq_length, "class": type(tokenizer).__name__}).encode())
     for example in examples:
-        digest.update(f"{example.id}\t{example.text}\t{example.label}\n".encode("utf-8"))
+        digest.update("\t".join((example.id, *texts(example), str(example.label))).encode("utf-8") + b"\n")
     return digest.hexdigest()
 
 
@@ -69,10 +75,13 @@ class NsmcDataset(Dataset):
 
     Items are dicts of python lists plus an int label; padding happens later, per batch, in the collate function.
     With `cache_dir`, features are stored as `features-<key>.npz` and reused only when the key matches.
+    `texts` says what the tokenizer reads of one example (a task's `texts`): a review's text, or a sentence pair's
+    premise and hypothesis (`tokenizer(premises, hypotheses)`: token_type_ids 1 for the second).
     Notebook 05, 3. `NsmcDataset`: 말뭉치 전체를 피처로.
     """
 
-    def __init__(self, examples: Sequence, tokenizer, max_seq_length: int, cache_dir: str | Path | None = None):
+    def __init__(self, examples: Sequence, tokenizer, max_seq_length: int, cache_dir: str | Path | None = None,
+                 texts: Callable[[object], tuple[str, ...]] = review_text):
         self.examples = list(examples)
         if not self.examples:
             raise CorpusError("NsmcDataset got no examples: the split is empty (check the corpus file, "
@@ -81,14 +90,14 @@ class NsmcDataset(Dataset):
         self.cache_file = None
         self.loaded_from_cache = False
         if cache_dir is not None:
-            key = feature_cache_key(self.examples, tokenizer, max_seq_length)
+            key = feature_cache_key(self.examples, tokenizer, max_seq_length, texts)
             self.cache_file = Path(cache_dir).expanduser() / f"features-{key[:24]}.npz"
         if self.cache_file is not None and self.cache_file.is_file():
             self.features = self._load_or_discard(self.cache_file, len(self.examples))
             self.loaded_from_cache = self.features is not None
         if not self.loaded_from_cache:
-            encoded = tokenizer([example.text for example in self.examples], truncation=True,
-                                max_length=max_seq_length)
+            columns = [list(column) for column in zip(*map(texts, self.examples))]   # [texts] or [premises, hypotheses]
+            encoded = tokenizer(*columns, truncation=True, max_length=max_seq_length)
             self.features = {name: encoded[name] for name in FEATURES}
             if self.cache_file is not None:
                 self._save(self.cache_file)

@@ -162,8 +162,10 @@ def prepare_pretrained(args) -> str:
     return args.pretrained_model_name
 
 
-def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassification:
-    """`BertForSequenceClassification.from_pretrained` for a hub name or a local directory, with clear errors.
+def load_pretrained_model(args, num_labels: int = 2, model_class: type = BertForSequenceClassification
+                          ) -> BertForSequenceClassification:
+    """`BertForSequenceClassification.from_pretrained` for a hub name or a local directory, with clear errors
+    (`model_class`: the task's class, e.g. AutoModelForSequenceClassification, which resolves to the same one).
 
     The classifier head on top is new (randomly initialised) in every preset; only the body is pretrained
     (`from_pretrained(..., output_loading_info=True)` lists those new weights; notebook 03 shows it). The tiny
@@ -181,7 +183,7 @@ def load_pretrained_model(args, num_labels: int = 2) -> BertForSequenceClassific
     verbosity = transformers_logging.get_verbosity()
     transformers_logging.set_verbosity_error()   # its LOAD REPORT (absolute path, terminal-width table) is noise here
     try:
-        model = BertForSequenceClassification.from_pretrained(   # hub unreachable: only the local cache is tried
+        model = model_class.from_pretrained(   # hub unreachable: only the local cache is tried
             source, num_labels=num_labels, local_files_only=is_local or unreachable is not None)
     except OSError as error:
         why = unreachable or f"{error.__class__.__name__}: {str(error).splitlines()[0]}"

@@ -6,7 +6,9 @@
                                    finetuned/        the fine-tuned model of this run (save_pretrained)
 
 A run continues (resumes) only when the fingerprint matches; anything else starts a new run_<N+1> and says what
-changed. Old runs are never deleted or overwritten.
+changed. Old runs are never deleted or overwritten. This module alone decides it: which run a training writes into
+(`choose_run`), whether fit continues a checkpoint (`resume_point`), what a finished run recorded (`finished_result`,
+`record_result`); training.py asks it.
 """
 from __future__ import annotations
 
@@ -25,12 +27,14 @@ import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
 
-from .corpus import corpus_dir, corpus_files
+from .corpus import corpus_dir
 from .settings import model_source, shown_path
+from .tasks import get_task
 
 __all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
            "model_dir", "list_runs", "latest_run", "new_run", "pick_run", "read_checkpoint", "checkpoint_epochs",
-           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "is_rank_zero"]
+           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "is_rank_zero",
+           "choose_run", "resume_point", "finished_result", "record_result"]
 
 # Arguments fields and Trainer options that do NOT decide what a run learns; every other field and option is in
 # the fingerprint. Paths are left out because the files behind them are hashed (moving NLPBOOK_HOME keeps a run);
@@ -90,10 +94,10 @@ def _plain(value):
 
 
 def run_fingerprint(args, trainer_options: dict | None = None) -> dict:
-    """What decides the result: the hashes of the corpus files load_corpus reads, the pretrained model's files (or
-    hub name + revision), and every argument and Trainer option not in NOT_IN_FINGERPRINT. Flat, so changes read as
-    `key: old → new`."""
-    fingerprint = {f"corpus/{path.name}": _file_hash(path) for path in corpus_files(args)}
+    """What decides the result: the hashes of the corpus files the task reads, the pretrained model's files (or
+    hub name + revision), and every argument (the task's name among them) and Trainer option not in
+    NOT_IN_FINGERPRINT. Flat, so changes read as `key: old → new`."""
+    fingerprint = {f"corpus/{path.name}": _file_hash(path) for path in get_task(args).corpus_files(args)}
     fingerprint.update(_model_identity(args.pretrained_model_name))
     for field in dataclasses.fields(args):
         if field.name not in NOT_IN_FINGERPRINT:
@@ -313,3 +317,52 @@ def move_to_new_run(trainer: pl.Trainer, args, why: str) -> Run:
     run.note = f"{why}: training a new run in {shown_path(run.directory)} ({old.directory.name} is kept)"
     log.warning(run.note)
     return run
+
+
+def choose_run(args, trainer_options: dict, resume: Resume, reuse_finished: bool) -> Run:
+    """The run a training writes into: a new one for `resume=False`, else pick_run's (`resume="require"`: RunError
+    unless one with these inputs can continue)."""
+    fingerprint = run_fingerprint(args, trainer_options)
+    if resume is False:
+        return new_run(model_dir(args), fingerprint)
+    return pick_run(args, fingerprint, reuse_finished=reuse_finished, require=resume == "require")
+
+
+def resume_point(trainer: pl.Trainer, args, resume: Resume) -> Path | None:
+    """The last.ckpt `trainer.fit` continues, or None: the trainer's run's checkpoint when `resume` and its
+    fingerprint matches; otherwise the trainer moves to a new run folder (what changed is logged), or, for
+    `resume="require"`, RunError says why it cannot continue."""
+    run = recorder_of(trainer).run
+    resume_from = run.last_checkpoint
+    if resume_from is None and resume == "require":
+        why = run.note.splitlines()[0] if run.note else "there is no earlier run with these inputs"
+        raise RunError(f"nothing to resume in {shown_path(run.directory)}: {why}. Fix: fit(..., resume=True) "
+                       "continues a run only when its inputs match, else starts a new one")
+    if resume_from is not None and resume is False:
+        move_to_new_run(trainer, args, "resume=False")
+        return None
+    if resume_from is not None:
+        changes = describe_changes(read_checkpoint(resume_from).get(FINGERPRINT_KEY), run.fingerprint)
+        if changes:
+            why = f"{resume_from} was trained on other inputs:\n    " + "\n    ".join(changes)
+            if resume == "require":
+                raise RunError(f"cannot resume: {why}\nStart a new run with --fresh (resume=False), or undo the change")
+            move_to_new_run(trainer, args, why)
+            return None
+    return resume_from
+
+
+def finished_result(run: Run, args) -> dict | None:
+    """The test figures run.json holds when the run finished exactly `args.epochs` (and its files are there)."""
+    result = run.record().get("result") or {}
+    files = (run.directory / result.get("best_checkpoint", "?"), run.directory / "finetuned" / "config.json")
+    return result if result.get("epochs") == args.epochs and all(path.is_file() for path in files) else None
+
+
+def record_result(run: Run, args, global_step: int, metrics: dict, best: str) -> None:
+    """Write a finished run's test figures into its run.json (what finished_result reads back)."""
+    f1 = metrics.get("test_f1")
+    run.write_record(result={"epochs": args.epochs, "global_step": global_step,
+                             "test_acc": metrics["test_acc"], "test_loss": metrics["test_loss"],
+                             **({"test_f1": f1} if f1 is not None else {}),
+                             "best_checkpoint": os.path.relpath(best, os.path.realpath(run.directory)) if best else ""})

@@ -9,8 +9,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .tasks import DEFAULT_TASK, TASKS, describe_tasks
+
 __all__ = ["Arguments", "PRESETS", "TINY_MODEL", "TINY_WEIGHTS", "make_arguments", "nlpbook_home", "model_source",
-           "shown_path", "field_help", "ArgumentsError", "use_google_drive", "network_timeout", "hub_unreachable"]
+           "shown_path", "field_help", "ArgumentsError", "use_google_drive", "network_timeout", "hub_unreachable",
+           "TASK_PRESETS", "resolve_precision"]
 
 NETWORK_TIMEOUT = 30.0     # seconds to wait for an answer (Korpora's download, the hub); $NLPBOOK_NETWORK_TIMEOUT
 
@@ -132,12 +135,14 @@ class Arguments:
     """Everything one fine-tuning run needs; field names follow the book (ratsnlp's ClassificationTrainArguments).
     Notebook 01, 책에서는 이렇게 했습니다."""
 
-    preset: str = _arg("offline", "이 인자들이 나온 프리셋(preset)의 이름: offline, offline-scratch, kcbert-nsmc")
+    preset: str = _arg("offline", "이 인자들이 나온 프리셋(preset)의 이름: offline, offline-scratch, kcbert-nsmc, "
+                                  "kcbert-klue-nli")
     pretrained_model_name: str = _arg("", "프리트레인 모델: 허깅페이스 허브 이름(beomi/kcbert-base) 또는 로컬 체크포인트 폴더")
-    downstream_task_name: str = _arg("document-classification", "다운스트림 태스크의 이름 (책의 필드; 기록만 하고 "
-                                                                 "동작은 바꾸지 않음)")
+    downstream_task_name: str = _arg("document-classification", "다운스트림 태스크(downstream task): document-"
+                                                                 "classification(문서 분류) 또는 pair-classification(문장 "
+                                                                 "쌍 분류); 명령줄에서는 --task")
     downstream_corpus_name: str = _arg("nsmc", "말뭉치 이름: <downstream_corpus_root_dir>/<이 이름>/ 폴더, Korpora로 "
-                                               "내려받을 말뭉치 (nsmc만)")
+                                               "내려받을 말뭉치 (nsmc; 문장 쌍 분류는 klue-nli, kornli)")
     corpus_source: str = _arg("embedded", "말뭉치를 어디서: embedded(이 패키지가 쓰는 내장 말뭉치), korpora(NSMC를 "
                                           "내려받음), files(내 .csv/.tsv)")
     downstream_corpus_root_dir: str = _arg("", "말뭉치 파일의 상위 폴더: <이 폴더>/<downstream_corpus_name>/"
@@ -187,7 +192,10 @@ class Arguments:
             if not ok:
                 raise ArgumentsError(message)
 
-        need(self.preset in PRESETS, f"preset={self.preset!r}: choose one of {sorted(PRESETS)}")
+        need(self.preset in PRESETS or self.preset in TASK_PRESETS,
+             f"preset={self.preset!r}: choose one of {sorted(PRESETS) + sorted(TASK_PRESETS)}")
+        need(self.downstream_task_name in TASKS, f"downstream_task_name={self.downstream_task_name!r}: no such task. "
+                                                 f"The tasks are:\n{describe_tasks()}")
         need(bool(self.pretrained_model_name), "pretrained_model_name is empty: give a hub name or a local directory")
         need(self.corpus_source in ("embedded", "korpora", "files"),
              f"corpus_source={self.corpus_source!r}: use 'embedded' (offline), 'korpora' (download) or 'files' "
@@ -268,22 +276,61 @@ def _kcbert_nsmc(home: Path) -> dict:
     )
 
 
+def _kcbert_klue_nli(home: Path) -> dict:
+    """The book's pair classification: kcbert-base on KLUE-NLI (max_seq_length 64, 5 epochs, as in the book)."""
+    return dict(_kcbert_nsmc(home), downstream_task_name="pair-classification", downstream_corpus_name="klue-nli",
+                downstream_model_dir=str(home / "checkpoints" / "kcbert-klue-nli"), max_seq_length=64, epochs=5)
+
+
 PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsmc": _kcbert_nsmc}
+# the book's model on another task's corpus (the offline presets serve every task: see _task_values)
+TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli}
+
+
+def _task_values(preset: str, task: str | None, home: Path) -> dict:
+    """The preset's values for `task` (None: the preset's own, else document classification): an offline preset takes
+    the task's arguments (tasks.TASKS) and a run folder `checkpoints/<preset>-<task>`; a preset on the book's corpus
+    (kcbert-nsmc, kcbert-klue-nli) belongs to one task."""
+    owner = next((name for name, info in TASKS.items() if info.book_preset == preset), None)
+    task = task or owner or DEFAULT_TASK
+    if task not in TASKS:
+        raise ArgumentsError(f"downstream_task_name={task!r}: no such task. The tasks are:\n{describe_tasks()}")
+    if owner is not None and owner != task:
+        raise ArgumentsError(f"preset {preset!r} is {owner}'s (the book's model on its corpus): for {task} use the "
+                             f"preset {TASKS[task].book_preset!r}, or 'offline'")
+    values = {**PRESETS, **TASK_PRESETS}[preset](home)
+    if owner is None and task != DEFAULT_TASK:
+        values.update(TASKS[task].arguments, downstream_task_name=task,
+                      downstream_model_dir=str(Path(values["downstream_model_dir"]).with_name(f"{preset}-{task}")))
+    return values
 
 
 def make_arguments(preset: str = "offline", **overrides) -> Arguments:
     """The arguments of a preset ('offline', 'offline-scratch' or 'kcbert-nsmc'), any field overridden, validated.
+    `downstream_task_name=` picks the task: the offline presets then take its corpus and defaults (tasks.TASKS).
     Notebook 01, 두 프리셋 나란히 보기 / 필드 바꾸기."""
-    if preset not in PRESETS:
-        raise ArgumentsError(f"unknown preset {preset!r}: choose one of {sorted(PRESETS)}")
+    if preset not in PRESETS and preset not in TASK_PRESETS:
+        raise ArgumentsError(f"unknown preset {preset!r}: choose one of {sorted(PRESETS) + sorted(TASK_PRESETS)}")
     known = {f.name for f in dataclasses.fields(Arguments)}
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise ArgumentsError(f"unknown argument(s) {unknown}: the fields are {sorted(known)}")
-    values = PRESETS[preset](nlpbook_home())
+    values = _task_values(preset, overrides.get("downstream_task_name"), nlpbook_home())
     values.update(overrides)
     if values.get("corpus_source") == "files" and "downstream_model_dir" not in overrides and values.get("corpus_path"):
         # your corpus' runs beside the preset's, not among them: checkpoints/offline-my_reviews
         name = f"{preset}-{Path(values['corpus_path']).expanduser().resolve().stem}"
         values["downstream_model_dir"] = str(Path(values["downstream_model_dir"]).with_name(name))
     return Arguments(preset=preset, **values).validate()
+
+
+def resolve_precision(precision: str) -> str:
+    """'auto': bf16-mixed on a GPU that has bf16, 16-mixed on older GPUs (Colab's T4), 32-true on the CPU.
+    Notebook 07, 책의 코드: `pl.Trainer(...)`."""
+    if precision != "auto":
+        return precision
+    import torch                        # here: the arguments alone need no torch
+
+    if torch.cuda.is_available():
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    return "32-true"

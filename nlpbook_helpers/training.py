@@ -1,48 +1,35 @@
-"""Stage 7 (notebook 07): the trainer, fit (and resume), test, predict, save the fine-tuned model; the label curve.
+"""Stage 7 (notebook 07): the trainer, fit (and resume), test, predict, save the fine-tuned model; `train(args)`,
+stages 1→7 in one call (stages.py rebuilds 2→6).
 
-Each run has its own folder `<downstream_model_dir>/run_<N>` (checkpoints, logs, run.json, finetuned/; see runs.py)
-and continues only when what decides its result, its fingerprint, is unchanged.
+Each run has its own folder `<downstream_model_dir>/run_<N>` (checkpoints, logs, run.json, finetuned/); runs.py
+alone decides which run a training writes into and whether it continues (its fingerprint is unchanged).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
-import math
 import os
-import random
-import time
 import warnings
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Sequence
 
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import LearningRateMonitor
 from pytorch_lightning.loggers import CSVLogger
 
-from .corpus import LABEL_NAMES, Example, download_corpus, load_corpus
-from .data import NsmcDataset, check_splits, make_dataloader
+from .corpus import LABEL_NAMES
 from .files import match_umask
-from .model import load_pretrained_model, prepare_pretrained
-from .runs import (FINGERPRINT_KEY, RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder,
-                   describe_changes, is_rank_zero, latest_run, model_dir, move_to_new_run, pick_run, read_checkpoint,
-                   recorder_of, run_fingerprint)
-from .settings import Arguments, shown_path
+from .label_curve import label_curve, labeled_subset
+from .runs import (RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder, choose_run, finished_result,
+                   is_rank_zero, latest_run, model_dir, record_result, recorder_of, resume_point)
+from .settings import resolve_precision, shown_path
+from .stages import Report, build_stages, no_report, prepare_stages, restore
 from .task import ClassificationTask, check_monitor
-from .tokenizer import load_tokenizer
+from .tasks import get_task
 
-__all__ = ["LABEL_NAMES", "label_names", "Prediction", "TrainingResult", "RunError", "resolve_precision", "make_trainer",
-           "last_checkpoint", "fit", "predict", "save_finetuned", "labeled_subset", "label_curve"]
-
-
-def __getattr__(name: str):
-    """`train` and `prepare_stages` moved to pipeline.py (0.2); code written for 0.1 that imports them from here works."""
-    if name in ("train", "prepare_stages"):
-        from . import pipeline      # here, not at the top: pipeline imports this module
-
-        return getattr(pipeline, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["LABEL_NAMES", "label_names", "Prediction", "TrainingResult", "RunError", "resolve_precision",
+           "make_trainer", "last_checkpoint", "fit", "predict", "save_finetuned", "train", "prepare_stages",
+           "labeled_subset", "label_curve"]
 
 
 def label_names(model) -> dict[int, str]:
@@ -53,16 +40,6 @@ def label_names(model) -> dict[int, str]:
     if all(name == f"LABEL_{label}" for label, name in names.items()):
         return dict(LABEL_NAMES) if len(names) == 2 else {label: str(label) for label in names}
     return names
-
-
-def resolve_precision(precision: str) -> str:
-    """'auto': bf16-mixed on a GPU that has bf16, 16-mixed on older GPUs (Colab's T4), 32-true on the CPU.
-    Notebook 07, 책의 코드: `pl.Trainer(...)`."""
-    if precision != "auto":
-        return precision
-    if torch.cuda.is_available():
-        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
-    return "32-true"
 
 
 def last_checkpoint(args) -> Path | None:
@@ -79,7 +56,7 @@ def make_trainer(args, callbacks: Sequence[pl.Callback] = (), **overrides) -> pl
     `overrides` go straight to `pl.Trainer` (e.g. `max_steps=20`, `limit_val_batches=2`).
     Notebook 07, 2. 트레이너 만들기 / `make_trainer`."""
     check_monitor(args.monitor)
-    run = pick_run(args, run_fingerprint(args, overrides), reuse_finished=False)
+    run = choose_run(args, overrides, resume=True, reuse_finished=False)
     return _make_trainer(args, run, callbacks, overrides)
 
 
@@ -106,23 +83,7 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
     """`trainer.fit` in the trainer's run folder, continuing its `last.ckpt` when `resume` and the checkpoint's
     fingerprint matches, else in a new run folder (what changed is logged; `resume="require"` raises RunError
     instead). Returns the checkpoint resumed from. Notebook 07, 3. 학습: `fit`."""
-    run = recorder_of(trainer).run
-    resume_from = run.last_checkpoint
-    if resume_from is None and resume == "require":
-        why = run.note.splitlines()[0] if run.note else "there is no earlier run with these inputs"
-        raise RunError(f"nothing to resume in {shown_path(run.directory)}: {why}. Fix: fit(..., resume=True) "
-                       "continues a run only when its inputs match, else starts a new one")
-    if resume_from is not None and resume is False:
-        move_to_new_run(trainer, args, "resume=False")
-        resume_from = None
-    elif resume_from is not None:
-        changes = describe_changes(read_checkpoint(resume_from).get(FINGERPRINT_KEY), run.fingerprint)
-        if changes:
-            why = f"{resume_from} was trained on other inputs:\n    " + "\n    ".join(changes)
-            if resume == "require":
-                raise RunError(f"cannot resume: {why}\nStart a new run with --fresh (resume=False), or undo the change")
-            move_to_new_run(trainer, args, why)
-            resume_from = None
+    resume_from = resume_point(trainer, args, resume)     # runs.py decides: continue, or move to a new run
     with warnings.catch_warnings():
         if resume_from:     # continuing: of course the checkpoint folder is not empty
             warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
@@ -139,19 +100,20 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
 
 @dataclasses.dataclass
 class Prediction:
-    """One predicted review (notebook 07, 5. 직접 쓴 리뷰로 예측하기)."""
+    """One predicted review, or sentence pair (notebook 07, 5. 직접 쓴 리뷰로 예측하기)."""
 
-    text: str
+    text: str | tuple[str, str]     # a review, or (premise, hypothesis)
     label: int
     label_name: str
     probability: float      # probability of the predicted label
 
 
 @torch.no_grad()
-def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 128,
+def predict(model, tokenizer, texts: str | Sequence[str] | Sequence[tuple[str, str]], max_seq_length: int = 128,
             batch_size: int = 64) -> list[Prediction]:
     """Label, its name (model.config.id2label; NSMC: 0 = 부정 negative, 1 = 긍정 positive) and probability for each
-    text; a str is one text. Notebook 07, 5. 직접 쓴 리뷰로 예측하기."""
+    text; a str is one text. Pair classification: a list of (premise, hypothesis) pairs, read as
+    `tokenizer(premises, hypotheses)`. Notebook 07, 5. 직접 쓴 리뷰로 예측하기."""
     texts = [texts] if isinstance(texts, str) else list(texts)
     names = label_names(model)
     was_training = model.training
@@ -161,7 +123,9 @@ def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 
         results = []
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
-            batch = tokenizer(chunk, truncation=True, max_length=max_seq_length, padding=True, return_tensors="pt")
+            pairs = isinstance(chunk[0], (tuple, list))           # (premise, hypothesis) items: two columns
+            columns = [list(column) for column in zip(*chunk)] if pairs else [chunk]
+            batch = tokenizer(*columns, truncation=True, max_length=max_seq_length, padding=True, return_tensors="pt")
             probabilities = model(**batch.to(device)).logits.float().softmax(-1).cpu()
             for text, row in zip(chunk, probabilities):
                 label = int(row.argmax())
@@ -199,103 +163,59 @@ class TrainingResult:
     test_acc: float
     best_checkpoint: str
     finetuned_dir: Path
-    task: ClassificationTask
+    task: pl.LightningModule        # the task's LightningModule (ClassificationTask for both classifications)
     tokenizer: object
     run_dir: Path | None = None
     status: str = "new"         # "new", "resumed", or "already finished" (figures from its run.json; nothing ran)
     test_f1: float | None = None    # macro-F1, with more than two labels
 
 
-# ---- the label curve (notebook 07, "프리트레인이 주는 것: 레이블 수에 따른 정확도") ------------------------------------
+# ---- stages 1→7 in one call (notebook 07, 9. 한데 모으기) -------------------------------------------------------
 
-def labeled_subset(examples: Sequence[Example], size: int, seed: int) -> list[Example]:
-    """`size` examples drawn by `seed`, each label keeping its share of `examples` (stratified; shares rounded by
-    largest remainder, at least one of each label), in file order. `size` >= len(examples) gives them all.
-    The labeled reviews of one point of the label curve (notebook 07, section 10)."""
-    examples = list(examples)
-    if size >= len(examples):
-        return examples
-    by_label: dict[int, list[int]] = {}
-    for index, example in enumerate(examples):
-        by_label.setdefault(example.label, []).append(index)
-    labels = sorted(by_label)
-    exact = {label: size * len(by_label[label]) / len(examples) for label in labels}
-    quota = {label: max(1, int(exact[label])) for label in labels}
-    for label in sorted(labels, key=lambda label: int(exact[label]) - exact[label]):   # largest remainder first
-        if sum(quota.values()) >= size:
-            break
-        quota[label] += 1
-    rng, chosen = random.Random(seed), set()
-    for label in labels:
-        chosen.update(rng.sample(by_label[label], min(quota[label], len(by_label[label]))))
-    return [examples[index] for index in sorted(chosen)]
+def _scores(accuracy: float, f1: float | None) -> str:
+    return f"테스트 정확도 {accuracy:.3f}" + ("" if f1 is None else f", 매크로 F1 {f1:.3f}")
 
 
-def _fit_and_test(args, train_examples: Sequence[Example], test_loader, tokenizer, min_steps: int) -> tuple[float, int]:
-    """Fine-tune `args`' pretrained model on `train_examples` and return (test accuracy, optimizer steps): the task
-    of notebook 06 in a bare Lightning Trainer (no run folder, checkpoints, logger, validation or progress bar)."""
-    train_set = NsmcDataset(train_examples, tokenizer, args.max_seq_length)
-    train_loader = make_dataloader(train_set, args, tokenizer, train=True)
-    epochs = max(args.epochs, math.ceil(min_steps / len(train_loader)))   # a few labels: more passes over them
-    args = dataclasses.replace(args, epochs=epochs)
-    pl.seed_everything(args.seed, workers=True, verbose=False)     # the classifier head, dropout and batch order
-    task = ClassificationTask(load_pretrained_model(args), args)
-    trainer = pl.Trainer(max_epochs=epochs, accelerator=args.accelerator, devices=1, num_nodes=1,
-                         precision=resolve_precision(args.precision), logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False, deterministic=True,
-                         limit_val_batches=0, num_sanity_val_steps=0, log_every_n_steps=1)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*(num_workers|does not have many workers|LeafSpec|val_dataloader).*")
-        trainer.fit(task, train_dataloaders=train_loader)
-        metrics = trainer.test(task, dataloaders=test_loader, verbose=False)[0]
-    return float(metrics["test_acc"]), int(trainer.global_step)
-
-
-@contextlib.contextmanager
-def _quiet_lightning():
-    """Lightning's info lines ("GPU available", "`Trainer.fit` stopped") off for many short runs; warnings stay."""
-    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning_fabric")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
-
-
-def label_curve(args_by_name: Mapping[str, Arguments], sizes: Sequence[int | str], seeds: Sequence[int],
-                min_steps: int = 60, report: Callable[[dict], None] | None = None) -> list[dict]:
-    """Test accuracy after fine-tuning each model on `size` labeled training reviews, for every size and seed
-    (notebook 07, section 10 "프리트레인이 주는 것": the pretrained tiny BERT against its random-weight twin).
-
-    `args_by_name` maps a name to the arguments of one pretrained model (e.g. the offline preset and its
-    random-weight twin); the corpus, tokenizer settings and hyperparameters are each model's own, the labeled
-    reviews are the same for all: `labeled_subset(train, size, seed)`. A size "all" is the whole train split.
-    Each run trains `args.epochs` epochs, more when the subset is small, so that it takes at least `min_steps`
-    optimizer steps; no validation, no checkpoints. Returns one row per run:
-    {"model", "labels", "seed", "test_acc", "steps", "seconds"} (`report(row)` is called as each run ends)."""
-    rows = []
-    for name, args in args_by_name.items():
-        download_corpus(args)
-        corpus = load_corpus(args)
-        check_splits(corpus, args)
-        prepare_pretrained(args)
-        tokenizer = load_tokenizer(args)
-        test_set = NsmcDataset(corpus.test, tokenizer, args.max_seq_length)
-        test_loader = make_dataloader(test_set, args, tokenizer, train=False)
-        for size in sizes:
-            count = len(corpus.train) if size == "all" else int(size)
-            for seed in seeds:
-                started = time.perf_counter()
-                subset = labeled_subset(corpus.train, count, seed)
-                with _quiet_lightning():
-                    accuracy, steps = _fit_and_test(dataclasses.replace(args, seed=seed), subset, test_loader,
-                                                    tokenizer, min_steps)
-                row = {"model": name, "labels": len(subset), "seed": seed, "test_acc": accuracy, "steps": steps,
-                       "seconds": time.perf_counter() - started}
-                rows.append(row)
-                if report is not None:
-                    report(row)
-    return rows
+def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, report: Report = no_report,
+          **trainer_overrides) -> TrainingResult:
+    """Stages 1→7 in one call (notebook 07, 9. 한데 모으기: `train(args)`; notebook 08, 4. 학습: `train(args)`):
+    corpus, pretrained model, tokenizer, data loaders, task, fit, test, save. `report(stage, text)` is called as
+    each stage is done. A run that finished `args.epochs` on the same inputs is neither trained nor tested again:
+    its recorded figures come back (status "already finished"). `resume=False` trains a new run; `resume="require"`
+    fails (RunError, saying what changed) unless a run with the same inputs can continue."""
+    check_monitor(args.monitor)
+    stages = restore(args, upto=4, report=report)
+    model, tokenizer, module = stages.model, stages.tokenizer, get_task(args).lightning_module
+    run = choose_run(args, trainer_overrides, resume, reuse_finished=True)
+    recorded = finished_result(run, args)
+    if recorded:
+        report(7, f"학습: 같은 입력으로 에포크 {args.epochs}번을 이미 마친 실행 폴더 {shown_path(run.directory)}, 기록된 "
+                  f"{_scores(recorded['test_acc'], recorded.get('test_f1'))} (다시 학습하거나 테스트하지 않습니다; "
+                  "새로 학습하려면 resume=False, 명령줄에서는 --fresh)")
+        best = run.directory / recorded["best_checkpoint"]
+        task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
+        return TrainingResult(recorded["test_loss"], recorded["test_acc"], str(best), run.directory / "finetuned",
+                              task, tokenizer, run.directory, "already finished", recorded.get("test_f1"))
+    stages = build_stages(stages, args, 6, report)
+    val_loader = stages.val_loader or stages.test_loader    # NSMC validates on its test file, as the book does
+    trainer = _make_trainer(args, run, callbacks, trainer_overrides)
+    resumed = fit(trainer, stages.task, stages.train_loader, val_loader, args, resume=resume)
+    run = recorder_of(trainer).run                         # fit moves to a new run when the checkpoint disagrees
+    if resumed:
+        report(7, f"이어 학습: {shown_path(resumed)}에서 이어 했습니다")
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    best = trainer.strategy.broadcast(best)   # DDP: only rank 0 saved it; other ranks' names carry their own val_loss
+    task = stages.task
+    if best:
+        task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
+    metrics = trainer.test(task, dataloaders=stages.test_loader, verbose=False)[0]
+    status, f1 = "resumed" if resumed else "new", metrics.get("test_f1")
+    if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model, run.json and the report
+        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
+                              tokenizer, run.directory, status, f1)
+    finetuned = save_finetuned(task.model, tokenizer, args, run_dir=run.directory)
+    record_result(run, args, trainer.global_step, metrics, best)
+    report(7, f"학습 끝: {_scores(metrics['test_acc'], f1)}, 체크포인트 {Path(best).name if best else '없음'}, "
+              f"파인튜닝한 모델 저장: {shown_path(finetuned)}")
+    return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, finetuned, task, tokenizer, run.directory,
+                          status, f1)

@@ -13,7 +13,7 @@ from nlpbook_helpers.data import NsmcDataset, make_dataloader
 from nlpbook_helpers.model import OFFLINE_VOCAB
 from nlpbook_helpers.settings import make_arguments
 from nlpbook_helpers.tokenizer import load_tokenizer
-from nlpbook_helpers.training import _fit_and_test, label_curve, labeled_subset
+from nlpbook_helpers.label_curve import _fit_and_test, label_curve, labeled_subset
 from nlpbook_helpers.views.label_curve import (label_curve_table, plot_label_curve, show_label_curve,
                                                summarize_label_curve)
 

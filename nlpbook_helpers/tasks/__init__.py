@@ -1,0 +1,92 @@
+"""The tasks the seven stages serve: `args.downstream_task_name` → the task's module, which says what differs.
+
+Each task module (`tasks/<name with _>.py`) defines `TASK`, a `Task`: what stage 2 reads, what stage 5's tokenizer
+reads of one example, the model class of stage 3, the LightningModule of stage 6. Everything else is the same
+stage code for every task. Importing this registry imports no task module: `get_task(name)` does, when asked.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+__all__ = ["Task", "TASKS", "DEFAULT_TASK", "TaskInfo", "UnknownTaskError", "get_task", "check_task_name",
+           "describe_tasks"]
+
+
+class UnknownTaskError(ValueError):
+    """`downstream_task_name` names no task; the message lists the tasks there are."""
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What stage 1 knows of a task without importing it: a one-line description, the argument values that differ
+    from document classification's (offline presets), and the task's preset on the book's model and corpus."""
+
+    description: str
+    arguments: Mapping[str, object] = field(default_factory=dict)
+    book_preset: str = ""
+
+
+# name → TaskInfo; the module is tasks/<name with "-" → "_">.py
+TASKS: dict[str, TaskInfo] = {
+    "document-classification": TaskInfo(
+        "문서 분류 (document classification): 리뷰 하나 → 긍정/부정 (NSMC; your .csv/.tsv with --corpus)",
+        book_preset="kcbert-nsmc"),
+    "pair-classification": TaskInfo(
+        "문장 쌍 분류 (pair classification, NLI): 전제와 가설 → 함의/중립/모순 (KLUE-NLI JSON; KorNLI TSV)",
+        arguments={"downstream_corpus_name": "klue-nli", "max_seq_length": 96},
+        book_preset="kcbert-klue-nli"),
+}
+DEFAULT_TASK = "document-classification"
+
+
+@dataclass(frozen=True)
+class Task:
+    """What differs per task, asked for by the stages (the README's table "what changes per task").
+
+    prepare_corpus(args) -> Path       stage 2: download or write the corpus files unless they are there
+    corpus_files(args) -> list[Path]   stage 2: the files load_corpus reads (what a run's fingerprint hashes)
+    load_corpus(args) -> Corpus        stage 2: read them into examples, checked (a split is empty → CorpusError)
+    label_names: tuple[str, ...]       stage 3: name of each label id (the classifier head has one output each)
+    model_class: type                  stage 3: the `AutoModelFor…` class loaded with from_pretrained
+    texts(example) -> tuple[str, ...]  stage 5: what the tokenizer reads of one example: (text,) or (premise,
+                                       hypothesis); `tokenizer(*texts, truncation=True, max_length=...)`
+    lightning_module: type             stage 6: the LightningModule (loss, metrics; its test_acc/test_f1)
+    unit: str                          the Korean word for one example in the stage reports (리뷰, 문장 쌍)
+    """
+
+    name: str
+    prepare_corpus: Callable[..., Path]
+    corpus_files: Callable[..., list]
+    load_corpus: Callable[..., object]
+    label_names: tuple[str, ...]
+    model_class: type
+    texts: Callable[[object], tuple[str, ...]]
+    lightning_module: type
+    unit: str
+
+    @property
+    def description(self) -> str:
+        return TASKS[self.name].description
+
+
+def check_task_name(name: str) -> None:
+    """Raise UnknownTaskError listing the tasks unless `name` is one of them."""
+    if name not in TASKS:
+        raise UnknownTaskError(f"downstream_task_name={name!r}: no such task. The tasks are:\n"
+                               + describe_tasks() + "\n(on the command line: --task NAME)")
+
+
+def describe_tasks() -> str:
+    """One line per task: its name and what it does (`python -m nlpbook_helpers train --help`)."""
+    width = max(map(len, TASKS))
+    return "\n".join(f"  {name:<{width}}  {info.description}" for name, info in TASKS.items())
+
+
+def get_task(name_or_args) -> Task:
+    """The Task of a name, or of `args.downstream_task_name`; UnknownTaskError (listing the tasks) otherwise."""
+    name = getattr(name_or_args, "downstream_task_name", name_or_args)
+    check_task_name(name)
+    return importlib.import_module(f"{__name__}.{name.replace('-', '_')}").TASK

@@ -1,0 +1,97 @@
+"""문장 쌍 분류 (pair classification, NLI): a premise and a hypothesis → 함의/중립/모순 (entailment, neutral,
+contradiction). What changes against document classification, stage by stage:
+
+2 corpus   KLUE-NLI JSON (`klue-nli-v1.1_{train,dev}.json`; offline: the embedded pairs in that very layout) or KorNLI
+           TSV (`downstream_corpus_name="kornli"`, downloaded by Korpora); examples are PairExample
+3 model    the same classifier class, three outputs; id2label 함의/중립/모순
+5 data     the tokenizer reads two texts: `tokenizer(premise, hypothesis)` → [CLS] premise [SEP] hypothesis [SEP],
+           token_type_ids 0 for the first segment and 1 for the second; the same collate pads them
+6 task     the same ClassificationTask: with three labels it logs accuracy and macro-F1
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from transformers import AutoModelForSequenceClassification
+
+from ..corpus import Corpus, CorpusError, corpus_dir, fetch_with_korpora
+from ..files import build_lock
+from ..pair_corpus import KLUE_NLI_FILES, NLI_LABEL_NAMES_KO, read_klue_nli, read_kornli, write_embedded_nli
+from ..task import ClassificationTask
+from . import Task
+
+__all__ = ["TASK", "KORNLI_FILES", "pair_files", "prepare_pair_corpus", "load_pair_corpus", "premise_and_hypothesis"]
+
+# KorNLI as Korpora fetches it (<root>/kornli/): trained on MultiNLI's translation, tested on XNLI's dev set
+KORNLI_FILES = {"train": "multinli.train.ko.tsv", "test": "xnli.dev.ko.tsv"}
+KLUE_SOURCE = "https://github.com/KLUE-benchmark/KLUE (klue_benchmark/klue-nli-v1.1/)"
+
+
+def pair_files(args) -> dict[str, Path]:
+    """The train and test files by split: KorNLI's TSV files for downstream_corpus_name='kornli', else KLUE-NLI's."""
+    names = KORNLI_FILES if args.downstream_corpus_name == "kornli" else KLUE_NLI_FILES
+    return {split: corpus_dir(args) / name for split, name in names.items()}
+
+
+def prepare_pair_corpus(args) -> Path:
+    """Put the train and test files into corpus_dir(args) unless both are there (a file there is never touched):
+    embedded → the offline pairs in KLUE-NLI's layout; korpora → Korpora fetches KorNLI; KLUE-NLI itself is not in
+    Korpora: an error says where to get it."""
+    files, target = pair_files(args), corpus_dir(args)
+    missing = [path.name for path in files.values() if not path.is_file()]
+    if not missing:
+        return target
+    if args.corpus_source == "files":
+        raise CorpusError("corpus_source='files' (--corpus) reads your .csv/.tsv for document classification; for "
+                          f"pair classification put {' and '.join(path.name for path in files.values())} into "
+                          f"{target} (set downstream_corpus_root_dir) and use corpus_source='korpora'")
+    if args.corpus_source == "embedded":
+        if args.downstream_corpus_name == "kornli":
+            raise CorpusError("the embedded pairs come in KLUE-NLI's layout: set downstream_corpus_name='klue-nli' "
+                              "(or corpus_source='korpora' to download KorNLI)")
+        try:
+            write_embedded_nli(target, seed=args.seed)
+        except FileExistsError as error:
+            raise CorpusError(f"{target}: {Path(error.filename).name} is there, {' and '.join(missing)} missing, and "
+                              "it is not the embedded corpus: nothing was written. Fix: put the missing file beside it "
+                              "or move it away") from None
+        return target
+    if args.downstream_corpus_name != "kornli":
+        raise CorpusError(f"{target}: {' and '.join(missing)} missing. Korpora does not carry KLUE-NLI: download "
+                          f"{' and '.join(KLUE_NLI_FILES.values())} from {KLUE_SOURCE} into {target}, then run "
+                          "again; or set downstream_corpus_name='kornli' (Korpora downloads KorNLI)")
+    with build_lock(target):
+        missing = [name for name in missing if not (target / name).is_file()]
+        if missing:
+            fetch_with_korpora(args, target, missing, names=tuple(KORNLI_FILES.values()))
+    return target
+
+
+def load_pair_corpus(args) -> Corpus:
+    """Read the train and test files (KLUE-NLI JSON or KorNLI TSV), keep max_*_examples of each; CorpusError when a
+    split has no pairs or the training pairs hold a single label."""
+    read = read_kornli if args.downstream_corpus_name == "kornli" else read_klue_nli
+    splits, stats = {}, {}
+    for split, path in pair_files(args).items():
+        examples = read(path)
+        limit = getattr(args, f"max_{split}_examples")
+        splits[split] = examples if limit is None else examples[:limit]
+        stats[split] = {"path": str(path), "kept": len(examples), "used": len(splits[split])}
+        if not splits[split]:
+            raise CorpusError(f"{path}: no {split} pairs with a label (entailment, neutral or contradiction). Fix: "
+                              "check the file (a premise, a hypothesis and a gold label for each pair)")
+    if len({example.label for example in splits["train"]}) < 2:
+        raise CorpusError(f"{stats['train']['path']}: the training pairs used all have one label: a classifier "
+                          "learns nothing from one class. Fix: check gold_label, or raise max_train_examples")
+    return Corpus(train=splits["train"], test=splits["test"], stats=stats, label_names=NLI_LABEL_NAMES_KO)
+
+
+def premise_and_hypothesis(example) -> tuple[str, str]:
+    """The tokenizer reads two texts: `tokenizer(premise, hypothesis)` joins them as [CLS] p [SEP] h [SEP]."""
+    return (example.premise, example.hypothesis)
+
+
+TASK = Task(name="pair-classification", prepare_corpus=prepare_pair_corpus,
+            corpus_files=lambda args: list(pair_files(args).values()), load_corpus=load_pair_corpus,
+            label_names=NLI_LABEL_NAMES_KO, model_class=AutoModelForSequenceClassification,
+            texts=premise_and_hypothesis, lightning_module=ClassificationTask, unit="문장 쌍")
