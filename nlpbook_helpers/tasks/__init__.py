@@ -32,10 +32,11 @@ class TaskInfo:
 # name → TaskInfo; the module is tasks/<name with "-" → "_">.py
 TASKS: dict[str, TaskInfo] = {
     "document-classification": TaskInfo(
-        "문서 분류 (document classification): 리뷰 하나 → 긍정/부정 (NSMC; your .csv/.tsv with --corpus)",
+        "document classification (문서 분류): a review → negative/positive (NSMC; your .csv/.tsv: --corpus)",
         book_preset="kcbert-nsmc"),
     "pair-classification": TaskInfo(
-        "문장 쌍 분류 (pair classification, NLI): 전제와 가설 → 함의/중립/모순 (KLUE-NLI JSON; KorNLI TSV)",
+        "pair classification (문장 쌍 분류, NLI): premise + hypothesis → entailment/neutral/contradiction "
+        "(KLUE-NLI JSON, KorNLI TSV)",
         arguments={"downstream_corpus_name": "klue-nli", "max_seq_length": 96},
         book_preset="kcbert-klue-nli"),
 }
