@@ -68,18 +68,19 @@ def prepare_pair_corpus(args) -> Path:
 
 
 def load_pair_corpus(args) -> Corpus:
-    """Read the train and test files (KLUE-NLI JSON or KorNLI TSV), keep max_*_examples of each; CorpusError when a
-    split has no pairs or the training pairs hold a single label."""
+    """Read the train and test files (KLUE-NLI JSON or KorNLI TSV; pairs without a gold label are skipped and
+    counted in stats), keep max_*_examples of each; CorpusError when a split has no pairs or the training pairs hold
+    a single label."""
     read = read_kornli if args.downstream_corpus_name == "kornli" else read_klue_nli
     splits, stats = {}, {}
     for split, path in pair_files(args).items():
-        examples = read(path)
+        examples, stats[split] = read(path)         # stats: path, entries or lines, skipped (no gold label), kept
         limit = getattr(args, f"max_{split}_examples")
         splits[split] = examples if limit is None else examples[:limit]
-        stats[split] = {"path": str(path), "kept": len(examples), "used": len(splits[split])}
+        stats[split]["used"] = len(splits[split])
         if not splits[split]:
-            raise CorpusError(f"{path}: no {split} pairs with a label (entailment, neutral or contradiction). Fix: "
-                              "check the file (a premise, a hypothesis and a gold label for each pair)")
+            raise CorpusError(f"{path}: no {split} pairs with a gold label ({stats[split]['skipped']} without one "
+                              "were skipped). Fix: add pairs whose gold_label is entailment, neutral or contradiction")
     if len({example.label for example in splits["train"]}) < 2:
         raise CorpusError(f"{stats['train']['path']}: the training pairs used all have one label: a classifier "
                           "learns nothing from one class. Fix: check gold_label, or raise max_train_examples")
