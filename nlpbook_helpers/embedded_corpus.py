@@ -17,7 +17,7 @@ from pathlib import Path
 from .files import write_generated
 
 __all__ = ["write_embedded_corpus", "generate_reviews", "nsmc_file_content", "generate_pretraining_documents",
-           "LABEL_NOISE", "TRAIN_START_ID", "TEST_START_ID", "PRETRAIN_START_ID", "PRETRAIN_SEED_OFFSET"]
+           "has_final", "LABEL_NOISE", "TRAIN_START_ID", "TEST_START_ID", "PRETRAIN_START_ID", "PRETRAIN_SEED_OFFSET"]
 
 LABEL_NOISE = 0.03            # share of labels flipped on purpose (as many 0→1 as 1→0)
 MAX_CHARS = 140               # NSMC reviews are at most 140 characters
@@ -190,7 +190,7 @@ TYPOS = [("재밌", "재밋"), ("됐", "됬"), ("너무", "넘"), ("완전", "�
          ("되게", "디게"), ("그냥", "걍"), ("별로", "별루"), ("최고", "쵝오"), ("보세요", "보셈"), ("없다", "업다")]
 
 
-def _final(word: str) -> bool:
+def has_final(word: str) -> bool:
     """Whether the last syllable has a final consonant (받침), which picks 이/가, 은/는, 을/를."""
     last = word.rstrip()[-1]
     if "가" <= last <= "힣":
@@ -201,7 +201,7 @@ def _final(word: str) -> bool:
 
 
 def _josa(word: str, pair: str) -> str:
-    return word + (pair[0] if _final(word) else pair[1])
+    return word + (pair[0] if has_final(word) else pair[1])
 
 
 class _Writer:
