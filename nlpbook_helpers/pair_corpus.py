@@ -193,6 +193,8 @@ def _check_file(path) -> Path:
     path = Path(path).expanduser()
     if not path.exists():
         raise CorpusError(f"{path} does not exist. Fix: check the path, or write the embedded corpus there first")
+    if path.is_dir():
+        raise CorpusError(f"{path} is a directory. Fix: give the file itself (e.g. {KLUE_NLI_FILES['train']})")
     return path
 
 
