@@ -5,7 +5,7 @@ import pytest
 
 from nlpbook_helpers.data import make_collate
 from nlpbook_helpers.tokenizer import load_tokenizer
-from nlpbook_helpers.views.pairs import pair_explorer, pair_html, pair_rows, show_pair, show_pair_batch
+from nlpbook_helpers.views.pairs import pair_explorer, pair_html, pair_rows, pair_text, show_pair, show_pair_batch
 from nlpbook_helpers.views.tokens import SEGMENT_LOOK, SPECIAL_LOOK
 
 PREMISE, HYPOTHESIS = "이 영화는 감독이 연출했다.", "영화가 재밌다"
@@ -100,6 +100,7 @@ def test_widget_redraws_when_either_text_changes(tokenizer):
     explorer.premise.value = "재밌다"
     assert explorer.view.value == pair_html(tokenizer, "재밌다", "배우가 <i>", 64)
     assert repr(explorer) == "PairExplorer(premise='재밌다', hypothesis='배우가 <i>', max_seq_length=64)"
+    assert explorer._twin == (pair_html(tokenizer, PREMISE, HYPOTHESIS, 64), pair_text(tokenizer, PREMISE, HYPOTHESIS, 64))
 
 
 def test_pair_batch_shows_token_type_ids_with_pads_marked(tokenizer):

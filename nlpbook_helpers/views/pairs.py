@@ -16,6 +16,7 @@ import ipywidgets as widgets
 
 from .batch import batch_html
 from .tokens import SEGMENT_LOOK, TOKEN_CELL, TOKEN_LOOK, token_classes
+from .twin import StaticTwin
 
 __all__ = ["pair_rows", "pair_html", "pair_text", "show_pair", "PairView", "pair_explorer", "PairExplorer",
            "show_pair_batch", "PairBatchView"]
@@ -93,8 +94,9 @@ def show_pair(tokenizer, premise: str, hypothesis: str, max_seq_length: int) -> 
     return PairView(tokenizer, premise, hypothesis, max_seq_length)
 
 
-class PairExplorer(widgets.VBox):
-    """Two Text boxes (premise, hypothesis) and the pair's table under them, redrawn at every key press."""
+class PairExplorer(StaticTwin, widgets.VBox):
+    """Two Text boxes (premise, hypothesis) and the pair's table under them, redrawn at every key press; the stored
+    output carries the first pair's table as HTML and text."""
 
     def __init__(self, tokenizer, max_seq_length: int, premise: str, hypothesis: str):
         self.tokenizer, self.max_seq_length = tokenizer, max_seq_length
@@ -112,6 +114,7 @@ class PairExplorer(widgets.VBox):
         self.redraw()
         super().__init__([self.premise, self.hypothesis, self.view])
         self.add_class("nlpbook-pair-explorer")
+        self.keep_twin(self.view.value, pair_text(tokenizer, premise, hypothesis, max_seq_length))
 
     def redraw(self, _change=None) -> None:
         """Draw the table of the two texts in the boxes now (an event handled late still draws the latest texts)."""
