@@ -13,7 +13,8 @@ import re
 __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label_count", "check_csv_rows",
            "check_classifier_parameters", "check_new_parameters", "check_truncated_tokens", "check_token_count",
            "check_padded_length", "check_pad_tokens", "check_warmup_steps", "check_total_steps",
-           "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count"]
+           "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count",
+           "check_segment_tokens", "check_pair_label", "check_truncated_premise"]
 
 
 def _judge(answer, expected, hint: str, why: str, kind=int, near: dict | None = None) -> bool | None:
@@ -272,3 +273,48 @@ def check_correct_count(answer, matrix, label_names, name: str = "중립") -> bo
                   f"행은 정답, 열은 예측입니다. '{name}' 행에서 '{name}' 열의 칸을 보세요 (normalize=True 표라면 비율 × 그 행의 개수).",
                   f"대각선의 칸이 맞힌 것입니다. 행의 나머지 칸은 '{name}' 리뷰를 다른 레이블로 읽은 것입니다.",
                   near={row: "행 전체의 개수입니다. "} if row != expected else None)
+
+
+# --- 09_pair_classification: "4. 토크나이저: 두 문장을 한 줄로", "2. 말뭉치: KLUE-NLI 형식" ---------------------------
+
+def check_segment_tokens(answer, tokenizer, premise: str, hypothesis: str) -> bool | None:
+    """answer: how many tokens of tokenizer(premise, hypothesis) have token_type_id 1 (the second segment)."""
+    encoded = tokenizer(premise, hypothesis)
+    expected = sum(encoded["token_type_ids"])
+    return _judge(answer, expected, "세그먼트 1은 가설의 토큰과 맨 끝의 [SEP]입니다. 가설만 토큰화해 보세요: "
+                  "tokenizer.tokenize(가설).",
+                  "token_type_ids가 1인 자리는 가설의 토큰들과 그 뒤의 [SEP] 하나입니다. [CLS]와 가운데 [SEP]는 전제 쪽(0)입니다.",
+                  near={expected - 1: "가설의 토큰만 셌습니다. 맨 끝의 [SEP]는 어느 세그먼트일까요? ",
+                        expected + 1: "가운데 [SEP]까지 셌습니다. 그 [SEP]는 전제 쪽(0)입니다. "})
+
+
+def check_pair_label(answer, example, label_names) -> bool | None:
+    """answer: the label (name or id) of the pair `example` (a PairExample), read from its premise and hypothesis."""
+    names = list(label_names)
+    hint = (f"레이블은 {', '.join(f'{i}({n})' for i, n in enumerate(names))} 가운데 하나입니다. 가설이 말하는 사실을 전제가 "
+            "말하고 있는지부터 보세요: 말하고 그대로면 함의, 말하는데 다르면 모순, 말하지 않으면 중립입니다.")
+    if answer is None or answer is ...:
+        return _judge(None, None, hint, "")
+    label = names.index(answer) if answer in names else answer
+    if isinstance(label, bool) or label not in range(len(names)):
+        print(f"레이블 이름({', '.join(names)})이나 아이디(0~{len(names) - 1})로 적어 주세요. 힌트: {hint}")
+        return False
+    if label == example.label:
+        print("정답입니다. 레이블은 가설 혼자가 아니라 전제와 가설의 관계로 정해집니다. 같은 가설도 전제에 따라 함의, 중립, "
+              "모순이 모두 될 수 있습니다.")
+        return True
+    print(f"아직 아닙니다. 힌트: {hint}")
+    return False
+
+
+def check_truncated_premise(answer, tokenizer, premise: str, hypothesis: str, max_seq_length: int) -> bool | None:
+    """answer: how many premise tokens survive tokenizer(premise, hypothesis, truncation=True, max_length=...)."""
+    ids = tokenizer(premise, hypothesis, truncation=True, max_length=max_seq_length)
+    marks = {tokenizer.cls_token_id, tokenizer.sep_token_id}
+    expected = sum(t == 0 and i not in marks for i, t in zip(ids["input_ids"], ids["token_type_ids"]))
+    two_marks = max_seq_length - 2 - len(tokenizer.tokenize(hypothesis))     # [SEP] counted once
+    return _judge(answer, expected, "특수 토큰 세 개([CLS], [SEP], [SEP])의 자리를 먼저 빼세요. 남은 자리에 맞을 때까지 "
+                  "토크나이저는 두 문장 가운데 그때 더 긴 쪽에서 한 토큰씩 버립니다(truncation='longest_first').",
+                  "두 문장을 합쳐 자를 때는 긴 쪽부터 한 토큰씩 버리므로, 짧은 가설은 그대로 남고 긴 전제가 잘립니다.",
+                  near={two_marks: "특수 토큰을 두 개만 뺐습니다. 문장 쌍에는 [SEP]가 두 번 들어갑니다. "}
+                  if two_marks != expected else None)

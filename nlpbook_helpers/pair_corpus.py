@@ -4,9 +4,11 @@ The offline corpus is written from the movie world (world.py): a premise states 
 of the embedded corpus' reviews of it; the hypothesis is a claim about the film. The label follows from the world's
 rules alone: 함의 (entailment) when the premise states what the claim needs and the claim holds, 모순
 (contradiction) when it states it and the claim is false, 중립 (neutral) when the premise does not say. Every
-wording of a claim is drawn for all three labels alike (negations too), so the hypothesis alone does not give the
-label away. The readers take the real KLUE-NLI JSON files and KorNLI's TSV files; pairs without a gold label
-("-", no consensus among annotators) are skipped and counted in the stats they return.
+wording of a claim is drawn for all three labels alike (negations too), and a claim's value is true or false in
+the world half the time for 중립, so the hypothesis alone does not give the label away (a hypothesis-only naive
+Bayes scores chance). A false name shares no syllable with the true one. The readers take the real KLUE-NLI JSON
+files and KorNLI's TSV files; pairs without a gold label ("-", no consensus among annotators) are skipped and
+counted in the stats they return.
 """
 from __future__ import annotations
 
@@ -105,12 +107,15 @@ def _claim(rng: random.Random, world: World, kind: str, film: Film, true: bool, 
 
 
 def _fact_premise(rng: random.Random, world: World, film: Film, needed: str | None, banned: str | None) -> str:
-    """1-3 fact sentences about the film: `needed` among them, `banned` not; the title first, then 이 영화."""
+    """1 + up to MORE_FACTS fact sentences about the film: `needed` among them (when given), `banned` never;
+    the title first, then 이 영화 / 이 작품 / the title again."""
     others = [fact for fact in FACTS if film.has(fact) and fact not in (needed, banned)]
-    facts = ([needed] if needed else []) + rng.sample(others, rng.randint(0 if needed else 1, max(MORE_FACTS, 0 if needed else 1)))
+    least = 0 if needed else 1
+    facts = ([needed] if needed else []) + rng.sample(others, rng.randint(least, max(MORE_FACTS, least)))
     rng.shuffle(facts)
     subjects = [None] + [rng.choice(("이 영화", "이 작품", None)) for _ in facts[1:]]
-    return " ".join(world.fact_sentence(film, fact, subject, rng.randrange(3)) for fact, subject in zip(facts, subjects))
+    return " ".join(world.fact_sentence(film, fact, subject, rng.randrange(3))
+                    for fact, subject in zip(facts, subjects))
 
 
 @functools.lru_cache(maxsize=4)
@@ -188,6 +193,8 @@ def _check_file(path) -> Path:
     path = Path(path).expanduser()
     if not path.exists():
         raise CorpusError(f"{path} does not exist. Fix: check the path, or write the embedded corpus there first")
+    if path.is_dir():
+        raise CorpusError(f"{path} is a directory. Fix: give the file itself (e.g. {KLUE_NLI_FILES['train']})")
     return path
 
 

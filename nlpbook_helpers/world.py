@@ -93,7 +93,7 @@ class Film:
     def values(self) -> dict[str, str]:
         """Each fact as text, keyed as in FACTS's templates (lead1, lead2, writer, festival, prize too)."""
         festival, prize = self.award or ("", "")
-        return {"title": self.title, "genre": self.genre, "release": f"{self.release.year}.{self.release.month}.{self.release.day}",
+        return {"title": self.title, "genre": self.genre, "release": _dotted(self.release),
                 "runtime": str(self.runtime), "studio": self.studio, "director": self.director,
                 "lead1": self.leads[0], "lead2": self.leads[1], "place": self.place, "writer": self.original or "",
                 "festival": festival, "prize": prize}
@@ -137,6 +137,10 @@ class World:
         """Every fact the film has, one sentence each: the title starts, 이 영화 goes on."""
         facts = [fact for fact in FACTS if film.has(fact)]
         return [self.fact_sentence(film, fact, None if i == 0 else "이 영화") for i, fact in enumerate(facts)]
+
+
+def _dotted(day: datetime.date) -> str:
+    return f"{day.year}.{day.month}.{day.day}"      # 2015.3.14: the offline vocab cannot spell 년 (2015년)
 
 
 def _known(number: int) -> bool:

@@ -202,3 +202,37 @@ def test_08_label_id_and_correct_count(capsys):
     assert "행 전체" in text
     three_ways(capsys, ex.check_correct_count, 66, 22, matrix, corpus.label_names)
     assert ex.check_correct_count(92, matrix, corpus.label_names, name="부정") is True
+
+
+def test_09_segment_tokens(capsys, stage):
+    tokenizer = stage["tokenizer"]
+    premise, hypothesis = "이 영화는 감독이 연출했다.", "배우들 연기가 최고였고 스토리도 재밌어요"
+    right = len(tokenizer.tokenize(hypothesis)) + 1             # the hypothesis' tokens and the last [SEP]
+    assert right == sum(tokenizer(premise, hypothesis)["token_type_ids"])
+    _, text = run(capsys, ex.check_segment_tokens, right - 1, tokenizer, premise, hypothesis)
+    assert "맨 끝의 [SEP]" in text
+    _, text = run(capsys, ex.check_segment_tokens, right + 1, tokenizer, premise, hypothesis)
+    assert "가운데 [SEP]" in text
+    three_ways(capsys, ex.check_segment_tokens, right, right + 3, tokenizer, premise, hypothesis)
+
+
+def test_09_pair_label(capsys):
+    from nlpbook_helpers.corpus import Example
+
+    names = ("함의", "중립", "모순")
+    example = Example("1", "전제", 2)           # anything with a label: the checker reads only example.label
+    three_ways(capsys, ex.check_pair_label, "모순", "함의", example, names)
+    assert ex.check_pair_label(2, example, names) is True
+    result, text = run(capsys, ex.check_pair_label, "contradiction", example, names)
+    assert result is False and "레이블 이름" in text
+    assert ex.check_pair_label(True, example, names) is False
+
+
+def test_09_truncated_premise(capsys, stage):
+    tokenizer = stage["tokenizer"]
+    premise, hypothesis = "영화 " * 30, "배우들 연기가 최고였다"
+    short = len(tokenizer.tokenize(hypothesis))
+    right = 20 - 3 - short                      # the short hypothesis stays whole, the long premise is cut
+    _, text = run(capsys, ex.check_truncated_premise, right + 1, tokenizer, premise, hypothesis, 20)
+    assert "[SEP]가 두 번" in text
+    three_ways(capsys, ex.check_truncated_premise, right, right + 3, tokenizer, premise, hypothesis, 20)

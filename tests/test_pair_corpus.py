@@ -106,6 +106,8 @@ def test_klue_reader_errors_name_the_file_the_entry_and_the_fix(tmp_path, conten
 def test_reader_of_a_missing_file(tmp_path):
     with pytest.raises(CorpusError, match=r"nothing\.json does not exist\. Fix"):
         read_klue_nli(tmp_path / "nothing.json")
+    with pytest.raises(CorpusError, match=r"is a directory\. Fix: give the file itself"):
+        read_kornli(tmp_path)
 
 
 def _kornli(tmp_path, lines, name="xnli.dev.ko.tsv"):

@@ -215,6 +215,18 @@ def test_live_loss_plot_records_losses_and_updates_one_handle(displayed):
     assert list(figure.axes[0].lines[0].get_ydata()) == pytest.approx(losses)
 
 
+def test_the_chance_line_is_one_over_the_labels(displayed):
+    for labels, chance in ((2, 0.5), (3, 1 / 3)):
+        plot = LiveLossPlot()
+        plot.on_fit_start(fake_trainer(), SimpleNamespace(model=SimpleNamespace(config=SimpleNamespace(num_labels=labels))))
+        accuracy = plot.figure().axes[1]
+        assert plot.chance == pytest.approx(chance)
+        assert list(accuracy.lines[-1].get_ydata()) == pytest.approx([chance, chance])
+        assert accuracy.get_ylim()[0] < chance
+    plot.on_fit_start(fake_trainer(), None)                 # no model to ask: two labels
+    assert plot.chance == 0.5
+
+
 def test_smoothed_loss_is_a_running_mean():
     plot = LiveLossPlot(every_n_steps=3)
     plot.train_losses = [3.0, 6.0, 9.0, 0.0]

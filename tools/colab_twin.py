@@ -1,8 +1,8 @@
 """Colab twin: the notebooks' Colab install cell and the notebooks themselves, in a venv pinned like Colab.
 
 Colab is a runtime we add to and never upgrade. This script checks that the first cell's install line
-(`!pip install -q "nlpbook-helpers[colab] @ git+https://github.com/OWNER/REPO@REF"`, the same in all eight
-notebooks) leaves every package Colab already has at Colab's version, and that the eight notebooks then pass
+(`!pip install -q "nlpbook-helpers[colab] @ git+https://github.com/OWNER/REPO@REF"`, the same in all nine
+notebooks) leaves every package Colab already has at Colab's version, and that the nine notebooks then pass
 under nbval with Colab's Jupyter stack (ipywidgets 7.7, IPython 7.34, ipykernel 6.17, ...).
 
     python tools/colab_twin.py                       # build or reuse the twin, check the install, run nbval
@@ -100,7 +100,7 @@ def install_line() -> str:
         found = INSTALL_LINE.findall("".join(first["source"]))
         assert len(found) == 1, f"{notebook.name}: first code cell has {len(found)} `!pip install` lines"
         lines.add(found[0].strip())
-    assert len(NOTEBOOKS) == 8 and len(lines) == 1, f"install lines differ across {len(NOTEBOOKS)} notebooks: {lines}"
+    assert len(NOTEBOOKS) == 9 and len(lines) == 1, f"install lines differ across {len(NOTEBOOKS)} notebooks: {lines}"
     return lines.pop()
 
 

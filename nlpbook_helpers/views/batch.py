@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 
 from ..data import make_collate, padding_stats
-from .tokens import SPECIAL_LOOK
+from .tokens import SEGMENT_LOOK, SPECIAL_LOOK
 from .twin import StaticTwin, TextHTML
 
 __all__ = ["batch_html", "batch_text", "show_batch", "padding_explorer", "PaddingExplorer"]
@@ -16,7 +16,8 @@ __all__ = ["batch_html", "batch_text", "show_batch", "padding_explorer", "Paddin
 _CELL = "border:1px solid #ccc;padding:1px 4px;text-align:right;font-family:monospace;"
 _BLOCK = "border:1px solid #fff;padding:0;width:7px;min-width:7px;height:12px;font-size:0;"
 _LOOK = {"": "background:#e6f2dc;color:#000", "nlpbook-special": SPECIAL_LOOK,
-         "nlpbook-pad": "background:#e4e4e4;color:#999"}
+         "nlpbook-pad": "background:#e4e4e4;color:#999",
+         "nlpbook-segment-0": SEGMENT_LOOK[0], "nlpbook-segment-1": SEGMENT_LOOK[1]}
 _HEAD = "font-weight:normal;color:#666;padding:0 6px 0 0;text-align:right;white-space:nowrap;border:none"
 _BOX = "display:inline-block;vertical-align:top;margin:0 24px 10px 0;font-size:12px"
 BLOCKS_ABOVE = 24           # wider batches are drawn as small blocks (the id is in the cell's tooltip)
@@ -41,8 +42,10 @@ def _matrix(rows: list[list[int]], lengths: list[int], classes: str, cell_class,
 
 
 def batch_html(batch: dict, tokenizer, title: str = "", css_class: str = "", mask: bool = True,
-               blocks: bool | None = None, padding: str = "", indices: Sequence[int] | None = None) -> str:
+               blocks: bool | None = None, padding: str = "", indices: Sequence[int] | None = None,
+               segments: bool = False) -> str:
     """HTML of a collated batch: input_ids (pad cells `td.nlpbook-pad`), attention_mask, padding ratio.
+    `segments` adds token_type_ids (sentence pairs, notebook 09), cells `td.nlpbook-segment-0` / `-1`.
 
     Rows are labelled `#index (real length)`, the index taken from `indices` (default 0, 1, 2, ...).
     `css_class` is added to the input_ids table (e.g. "nlpbook-dynamic"); `blocks` draws cells as small blocks
@@ -64,6 +67,10 @@ def batch_html(batch: dict, tokenizer, title: str = "", css_class: str = "", mas
         parts.append(f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>')
     parts.append(f"<div>input_ids: {stats['batch_size']} × {stats['padded_length']}</div>")
     parts.append(_matrix(ids, lengths, f"nlpbook-batch-matrix {css_class}".strip(), id_class, blocks, names))
+    if segments:
+        parts.append(f"<div>token_type_ids: {stats['batch_size']} × {stats['padded_length']}</div>")
+        parts.append(_matrix(batch["token_type_ids"].tolist(), lengths, "nlpbook-segment-matrix",
+                             lambda v, real: f"nlpbook-segment-{v}" if real else "nlpbook-pad", blocks, names))
     if mask:
         parts.append(f"<div>attention_mask: {stats['batch_size']} × {stats['padded_length']}</div>")
         parts.append(_matrix(attention, lengths, "nlpbook-mask-matrix", lambda v, real: "" if real else "nlpbook-pad",
@@ -97,9 +104,10 @@ def batch_text(batch: dict, title: str = "", mask: bool = True, indices: Sequenc
 
 
 def show_batch(batch: dict, tokenizer, title: str = "", css_class: str = "", mask: bool = True,
-               blocks: bool | None = None, indices: Sequence[int] | None = None) -> TextHTML:
-    """The static view of one collated batch (HTML in a notebook, `batch_text` as its text)."""
-    return TextHTML(batch_html(batch, tokenizer, title, css_class, mask, blocks, indices=indices),
+               blocks: bool | None = None, indices: Sequence[int] | None = None, segments: bool = False) -> TextHTML:
+    """The static view of one collated batch (HTML in a notebook, `batch_text` as its text); `segments` adds
+    token_type_ids to the HTML (sentence pairs, notebook 09)."""
+    return TextHTML(batch_html(batch, tokenizer, title, css_class, mask, blocks, indices=indices, segments=segments),
                     batch_text(batch, title, mask, indices))
 
 

@@ -30,6 +30,7 @@ class LiveLossPlot(pl.Callback):
         self.val_accs: list[float] = []
         self.total_steps = self.max_epochs = 0
         self.epoch = 0
+        self.chance = 0.5                       # accuracy of a random guess: 1 / the model's labels (at fit start)
         self.handle = None
         self.updates = 0                        # how many times the picture was redrawn (header excluded)
 
@@ -39,6 +40,8 @@ class LiveLossPlot(pl.Callback):
         self.total_steps = int(trainer.estimated_stepping_batches)
         self.max_epochs = int(trainer.max_epochs or 0)
         self.epoch = trainer.current_epoch
+        labels = getattr(getattr(getattr(pl_module, "model", None), "config", None), "num_labels", 2)
+        self.chance = 1 / labels
         header = (f"학습 손실(train loss)은 {self.every_n_steps} 스텝마다, 검증 손실·정확도는 에포크마다 아래 그림이 "
                   "그 자리에서 새로 그려집니다.")
         display(TextHTML(f'<div class="nlpbook-live-loss"><b>학습 곡선</b>: {header}</div>', f"학습 곡선: {header}"))
@@ -105,9 +108,9 @@ class LiveLossPlot(pl.Callback):
         for epoch, value in zip(epochs, self.val_accs):
             accuracy.annotate(f"{value:.3f}", (epoch, value), xytext=(0, 6), textcoords="offset points",
                               ha="center", fontsize=8)
-        accuracy.axhline(0.5, color="gray", linestyle=":", linewidth=1)
+        accuracy.axhline(self.chance, color="gray", linestyle=":", linewidth=1)     # random guessing
         accuracy.set_xlim(0.5, max(self.max_epochs, 1) + 0.5)
-        accuracy.set_ylim(min([0.4, *[value - 0.05 for value in self.val_accs]]), 1.0)
+        accuracy.set_ylim(min([0.4, self.chance - 0.07, *[value - 0.05 for value in self.val_accs]]), 1.0)
         accuracy.set_xticks(range(1, max(self.max_epochs, 1) + 1))
         accuracy.set_xlabel("에포크 (epoch)")
         accuracy.set_ylabel("검증 정확도 (val_acc)")

@@ -14,11 +14,12 @@ import ipywidgets as widgets
 from .twin import StaticTwin
 
 __all__ = ["token_rows", "tokens_html", "tokens_text", "show_tokens", "token_explorer", "TokenView",
-           "TokenExplorer"]
+           "TokenExplorer", "token_classes", "TOKEN_CELL", "TOKEN_LOOK", "SPECIAL_LOOK", "SEGMENT_LOOK"]
 
-_CELL = "padding:2px 6px;border:1px solid #bbb;text-align:center;font-family:monospace;white-space:pre"
-SPECIAL_LOOK = "background:#c6dbf7;color:#1f4e9c;font-weight:bold"   # [CLS]/[SEP]: the same blue in 04 and 05
-_STYLE = {"nlpbook-token-special": SPECIAL_LOOK,
+TOKEN_CELL = "padding:2px 6px;border:1px solid #bbb;text-align:center;font-family:monospace;white-space:pre"
+SPECIAL_LOOK = "background:#c6dbf7;color:#1f4e9c;font-weight:bold"   # [CLS]/[SEP]: the same blue in 04, 05 and 09
+SEGMENT_LOOK = ("background:#e6f2dc;color:#000", "background:#fde4c4;color:#7a3e00")   # token_type_ids 0 / 1 (09)
+TOKEN_LOOK = {"nlpbook-token-special": SPECIAL_LOOK,
           "nlpbook-token-unk": "background:#fde2e1;color:#b3261e;font-weight:bold",
           "nlpbook-token-piece": "background:#fff6d6;border-left:3px dashed #c99a00"}
 
@@ -33,7 +34,8 @@ def token_rows(tokenizer, text: str, max_seq_length: int) -> dict:
             "length": len(ids), "full_length": full_length, "max_seq_length": max_seq_length}
 
 
-def _classes(tokenizer, token: str, token_id: int) -> list[str]:
+def token_classes(tokenizer, token: str, token_id: int) -> list[str]:
+    """The CSS classes of one token cell: nlpbook-token, + -special ([CLS]/[SEP]/[PAD]), -unk or -piece (##)."""
     if token_id == tokenizer.unk_token_id:
         return ["nlpbook-token", "nlpbook-token-unk"]
     if token_id in tokenizer.all_special_ids:
@@ -52,12 +54,12 @@ def tokens_html(tokenizer, text: str, max_seq_length: int) -> str:
     rows = token_rows(tokenizer, text, max_seq_length)
     token_cells, id_cells = [], []
     for token, token_id, source in zip(rows["tokens"], rows["ids"], rows["sources"]):
-        classes = _classes(tokenizer, token, token_id)
-        style = ";".join([_CELL] + [_STYLE[c] for c in classes if c in _STYLE])
+        classes = token_classes(tokenizer, token, token_id)
+        style = ";".join([TOKEN_CELL] + [TOKEN_LOOK[c] for c in classes if c in TOKEN_LOOK])
         title = f' title="{html.escape(f"원문: {source}")}"' if token_id == tokenizer.unk_token_id else ""
         token_cells.append(f'<td class="{" ".join(classes)}" data-id="{token_id}" style="{style}"{title}>'
                            f"{html.escape(token)}</td>")
-        id_cells.append(f'<td class="nlpbook-token-id" style="{_CELL};color:#666">{token_id}</td>')
+        id_cells.append(f'<td class="nlpbook-token-id" style="{TOKEN_CELL};color:#666">{token_id}</td>')
     length = (f'<div class="nlpbook-token-length" data-length="{rows["length"]}" '
               f'data-max="{max_seq_length}" style="margin-top:4px">{html.escape(_length_line(rows))}</div>')
     return ('<div class="nlpbook-tokens"><table class="nlpbook-token-table" style="border-collapse:collapse">'
