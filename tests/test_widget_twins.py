@@ -112,4 +112,4 @@ def test_the_pipeline_figure_shows_the_seven_stages_in_order_and_the_other_tasks
     assert [stage[4] for stage in STAGES] == ["01", "02", "03", "04", "05", "06", "07"]   # notebook N ↔ stage N
     first = data["text/plain"].splitlines()[0]
     assert first == "파이프라인: " + " → ".join(f"{n}. {stage}" for n, stage, *_ in STAGES)
-    assert "노트북 09 (준비 중)" in data["text/plain"] and "질의응답" in data["text/plain"]
+    assert "노트북 09." in data["text/plain"] and "질의응답" in data["text/plain"]

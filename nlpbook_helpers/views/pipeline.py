@@ -24,7 +24,7 @@ STAGES = [
 TASKS = [
     ("문서 분류", "document classification", "노트북 01–08 (지금 여기)",
      "리뷰 하나에 레이블 하나. 08은 2단계만 바꿔 내 CSV 파일로 같은 일곱 단계를 돌립니다"),
-    ("문장 쌍 분류", "sentence pair classification", "노트북 09 (준비 중)",
+    ("문장 쌍 분류", "sentence pair classification", "노트북 09",
      "문장 두 개를 함께 넣습니다: 2단계의 말뭉치와 4~5단계의 입력이 바뀝니다"),
     ("개체명 인식", "named entity recognition", "아직 없음 (나중에)", "레이블이 토큰마다 하나씩 붙습니다"),
     ("질의응답", "question answering", "아직 없음 (나중에)", "답은 주어진 글 안의 한 구간(시작과 끝 자리)입니다"),
