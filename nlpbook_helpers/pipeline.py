@@ -11,6 +11,7 @@ import pytorch_lightning as pl
 
 from .corpus import Corpus, download_corpus, load_corpus
 from .data import NsmcDataset, check_splits, make_dataloader
+from .guards import runs_locked_until_end
 from .model import count_parameters, load_pretrained_model, prepare_pretrained
 from .runs import Resume, Run, model_dir, new_run, pick_run, recorder_of, run_fingerprint
 from .settings import shown_path
@@ -122,13 +123,16 @@ def _recorded_result(run: Run, args) -> dict | None:
     """The test figures run.json holds when the run finished exactly `args.epochs` (and its files are there)."""
     result = run.record().get("result") or {}
     files = (run.directory / result.get("best_checkpoint", "?"), run.directory / "finetuned" / "config.json")
-    return result if result.get("epochs") == args.epochs and all(path.is_file() for path in files) else None
+    inside = not Path(result.get("best_checkpoint", "?")).is_absolute() and ".." not in Path(result.get(
+        "best_checkpoint", "?")).parts                  # a record of an older version may point into another home
+    return result if result.get("epochs") == args.epochs and inside and all(p.is_file() for p in files) else None
 
 
 def _scores(accuracy: float, f1: float | None) -> str:
     return f"테스트 정확도 {accuracy:.3f}" + ("" if f1 is None else f", 매크로 F1 {f1:.3f}")
 
 
+@runs_locked_until_end()       # its run stays marked in use through fit, test and save (guards.py)
 def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, report: Report = _silent,
           **trainer_overrides) -> TrainingResult:
     """Stages 1→7 in one call (notebook 07, 9. 한데 모으기: `train(args)`; notebook 08, 4. 학습: `train(args)`):
@@ -165,6 +169,11 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
         task = ClassificationTask.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=stages.test_loader, verbose=False)[0]
     status, f1 = "resumed" if resumed else "new", metrics.get("test_f1")
+    if args.fast_dev_run:                   # one batch of each: a check of the code, not a result; nothing is kept
+        report(7, "fast_dev_run: 학습, 검증, 테스트를 한 배치씩만 돌려 코드를 점검했습니다 (한 배치의 정확도는 결과가 "
+                  "아니므로 보여 주지 않고, 모델도 기록도 저장하지 않습니다)")
+        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
+                              tokenizer, run.directory, "fast_dev_run", f1)
     if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model, run.json and the report
         return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
                               tokenizer, run.directory, status, f1)

@@ -24,6 +24,7 @@ from pytorch_lightning.loggers import CSVLogger
 from .corpus import LABEL_NAMES, Example, download_corpus, load_corpus
 from .data import NsmcDataset, check_splits, make_dataloader
 from .files import match_umask
+from .guards import AtomicCheckpointIO, build_trainer, release_run, stopped_by_signal
 from .model import load_pretrained_model, prepare_pretrained
 from .runs import (FINGERPRINT_KEY, RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder,
                    describe_changes, is_rank_zero, latest_run, model_dir, move_to_new_run, pick_run, read_checkpoint,
@@ -95,10 +96,10 @@ def _make_trainer(args, run: Run, callbacks: Sequence[pl.Callback], overrides: d
         callbacks=[checkpoint, LearningRateMonitor(logging_interval="step"), RunRecorder(run), *callbacks],
         logger=CSVLogger(save_dir=run.directory, name="logs"), log_every_n_steps=args.log_every_n_steps,
         enable_progress_bar=args.progress_bar, enable_model_summary=False, default_root_dir=run.directory,
-        deterministic=True,
+        deterministic=True, plugins=[AtomicCheckpointIO()],
     )
     options.update(overrides)
-    return pl.Trainer(**options)
+    return build_trainer(options)
 
 
 def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader, args,
@@ -107,6 +108,7 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
     fingerprint matches, else in a new run folder (what changed is logged; `resume="require"` raises RunError
     instead). Returns the checkpoint resumed from. Notebook 07, 3. 학습: `fit`."""
     run = recorder_of(trainer).run
+    recorder_of(trainer).train_loader = train_loader        # its shuffling state travels in the checkpoints
     resume_from = run.last_checkpoint
     if resume_from is None and resume == "require":
         why = run.note.splitlines()[0] if run.note else "there is no earlier run with these inputs"
@@ -129,12 +131,21 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
         if is_rank_zero():      # DDP: the ranks Lightning starts inside trainer.fit train in this same folder
             os.environ[RUN_DIR_ENV] = str(recorder_of(trainer).run.directory)   # after any move above
         try:
-            trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
-                        ckpt_path=str(resume_from) if resume_from else None)
+            with stopped_by_signal(lambda: _stopped(recorder_of(trainer).run)):
+                trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
+                            ckpt_path=str(resume_from) if resume_from else None)
         finally:
-            if is_rank_zero():  # a later run in this process chooses its own folder again
+            if is_rank_zero():  # a later run in this process chooses its own folder again; others may take this one
                 os.environ.pop(RUN_DIR_ENV, None)
+                release_run(recorder_of(trainer).run.directory)
     return resume_from
+
+
+def _stopped(run: Run) -> str:
+    kept = (f"{shown_path(run.last_checkpoint)} holds its last finished epoch. Fix: run the same command again "
+            "(train(args) in a notebook): it continues from there" if run.last_checkpoint else
+            "it stopped before its first epoch ended, so nothing was kept. Fix: run the same command again")
+    return f"training was stopped by SIGTERM before it ended (no test, no result); {kept}"
 
 
 @dataclasses.dataclass
@@ -153,6 +164,10 @@ def predict(model, tokenizer, texts: str | Sequence[str], max_seq_length: int = 
     """Label, its name (model.config.id2label; NSMC: 0 = 부정 negative, 1 = 긍정 positive) and probability for each
     text; a str is one text. Notebook 07, 5. 직접 쓴 리뷰로 예측하기."""
     texts = [texts] if isinstance(texts, str) else list(texts)
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions and max_seq_length > positions:
+        raise ValueError(f"predict(..., max_seq_length={max_seq_length}): the model has position embeddings for "
+                         f"{positions} tokens only. Fix: max_seq_length <= {positions} (e.g. args.max_seq_length)")
     names = label_names(model)
     was_training = model.training
     model.eval()
