@@ -123,8 +123,8 @@ def _recorded_result(run: Run, args) -> dict | None:
     """The test figures run.json holds when the run finished exactly `args.epochs` (and its files are there)."""
     result = run.record().get("result") or {}
     files = (run.directory / result.get("best_checkpoint", "?"), run.directory / "finetuned" / "config.json")
-    inside = not Path(result.get("best_checkpoint", "?")).is_absolute() and ".." not in Path(result.get(
-        "best_checkpoint", "?")).parts                  # a record of an older version may point into another home
+    recorded = Path(result.get("best_checkpoint", "?"))
+    inside = not recorded.is_absolute() and ".." not in recorded.parts    # an older record may point into another home
     return result if result.get("epochs") == args.epochs and inside and all(p.is_file() for p in files) else None
 
 

@@ -32,7 +32,8 @@ from .settings import model_source, shown_path
 
 __all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
            "model_dir", "list_runs", "latest_run", "new_run", "pick_run", "read_checkpoint", "checkpoint_epochs",
-           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "RNG_KEY", "is_rank_zero"]
+           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "RNG_KEY", "is_rank_zero",
+           "stopped_message"]
 
 # Arguments fields and Trainer options that do NOT decide what a run learns; every other field and option is in
 # the fingerprint. Paths are left out because the files behind them are hashed (moving NLPBOOK_HOME keeps a run);
@@ -363,6 +364,14 @@ class RunRecorder(pl.Callback):
     def on_load_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
         if checkpoint.get(RNG_KEY):         # resuming: before the train loader's first iterator draws from them
             set_rng_state(self.train_loader, checkpoint[RNG_KEY])
+
+
+def stopped_message(run: Run) -> str:
+    """What a run stopped by SIGTERM kept, and how to continue it (guards.RunInterrupted's message)."""
+    kept = (f"{shown_path(run.last_checkpoint)} holds its last finished epoch. Fix: run the same command again "
+            "(train(args) in a notebook): it continues from there" if run.last_checkpoint else
+            "it stopped before its first epoch ended, so nothing was kept. Fix: run the same command again")
+    return f"training was stopped by SIGTERM before it ended (no test, no result); {kept}"
 
 
 def recorder_of(trainer: pl.Trainer) -> RunRecorder:

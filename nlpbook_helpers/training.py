@@ -28,7 +28,7 @@ from .guards import AtomicCheckpointIO, build_trainer, release_run, stopped_by_s
 from .model import load_pretrained_model, prepare_pretrained
 from .runs import (FINGERPRINT_KEY, RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder,
                    describe_changes, is_rank_zero, latest_run, model_dir, move_to_new_run, pick_run, read_checkpoint,
-                   recorder_of, run_fingerprint)
+                   recorder_of, run_fingerprint, stopped_message)
 from .settings import Arguments, shown_path
 from .task import ClassificationTask, check_monitor
 from .tokenizer import load_tokenizer
@@ -131,7 +131,7 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
         if is_rank_zero():      # DDP: the ranks Lightning starts inside trainer.fit train in this same folder
             os.environ[RUN_DIR_ENV] = str(recorder_of(trainer).run.directory)   # after any move above
         try:
-            with stopped_by_signal(lambda: _stopped(recorder_of(trainer).run)):
+            with stopped_by_signal(lambda: stopped_message(recorder_of(trainer).run)):
                 trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
                             ckpt_path=str(resume_from) if resume_from else None)
         finally:
@@ -140,12 +140,6 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
                 release_run(recorder_of(trainer).run.directory)
     return resume_from
 
-
-def _stopped(run: Run) -> str:
-    kept = (f"{shown_path(run.last_checkpoint)} holds its last finished epoch. Fix: run the same command again "
-            "(train(args) in a notebook): it continues from there" if run.last_checkpoint else
-            "it stopped before its first epoch ended, so nothing was kept. Fix: run the same command again")
-    return f"training was stopped by SIGTERM before it ended (no test, no result); {kept}"
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ import torch
 
 from nlpbook_helpers import exercises as ex
 from nlpbook_helpers.__main__ import main
-from nlpbook_helpers.corpus import CorpusError, corpus_dir, load_corpus
+from nlpbook_helpers.corpus import CorpusError, load_corpus
 from nlpbook_helpers.data import NsmcDataset, check_splits, make_dataloader
 from nlpbook_helpers.model import load_pretrained_model
 from nlpbook_helpers.pipeline import train
@@ -31,30 +31,15 @@ from nlpbook_helpers.settings import make_arguments
 from nlpbook_helpers.task import ClassificationTask
 from nlpbook_helpers.tokenizer import load_tokenizer
 from nlpbook_helpers.training import fit, make_trainer, predict
+from tests.test_faults_runs import args, cli_command, files_of    # noqa: F401 (args: tiny runs, private corpus)
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ("ratings_train.txt", "ratings_test.txt")
 # a process that holds the flock of a run folder until its stdin closes, as another training would
 HOLDER = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); "
           "print('held', flush=True); sys.stdin.read()")
 PROBE = "import fcntl, os, sys; fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), fcntl.LOCK_EX | fcntl.LOCK_NB)"
-
-
-@pytest.fixture
-def args(offline_args, tmp_path):
-    """Tiny runs over a private copy of the corpus, checkpoints in a fresh folder."""
-    corpus = tmp_path / "corpus" / "nsmc"
-    corpus.mkdir(parents=True)
-    for name in NAMES:
-        shutil.copyfile(corpus_dir(offline_args) / name, corpus / name)
-    return dataclasses.replace(offline_args, downstream_corpus_root_dir=str(tmp_path / "corpus"), max_seq_length=32,
-                               max_train_examples=48, max_test_examples=32, epochs=1, progress_bar=False)
-
-
-def files_of(directory: Path) -> dict:
-    return {path: path.read_bytes() for path in sorted(directory.rglob("*")) if path.is_file()}
 
 
 def locked_elsewhere(folder: Path) -> bool:
@@ -84,14 +69,9 @@ def fit_notebook_way(args, callbacks=(), resume=True, **limits):
 
 
 def command(args, *extra: str) -> list[str]:
-    sets = {"max_seq_length": 32, "max_train_examples": args.max_train_examples, "progress_bar": False,
-            "max_test_examples": args.max_test_examples, "epochs": args.epochs,
-            "downstream_model_dir": args.downstream_model_dir,
-            "downstream_corpus_root_dir": args.downstream_corpus_root_dir}
-    line = [sys.executable, "-m", "nlpbook_helpers", "train"]
-    for key, value in sets.items():
-        line += ["--set", f"{key}={value}"]
-    return line + list(extra)
+    """test_faults_runs' command line with this test's sizes (a later --set of a field wins)."""
+    sizes = [f"{name}={getattr(args, name)}" for name in ("epochs", "max_train_examples", "max_test_examples")]
+    return cli_command(args, *(part for size in sizes for part in ("--set", size)), *extra)
 
 
 def child_env() -> dict:
