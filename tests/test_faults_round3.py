@@ -323,7 +323,7 @@ def test_exercise_checkers_take_numpy_and_tensor_numbers_and_odd_answers(offline
     assert ex.check_token_count(torch.tensor(expected + 1), tokenizer, "영화 재밌다") is False
     model = load_pretrained_model(offline_args)
     capsys.readouterr()
-    assert ex.check_fooling_review(("리뷰", [0]), model, tokenizer, 32) is False
-    assert "(리뷰, 레이블) 두 개로" in capsys.readouterr().out
+    assert ex.check_fooling_review(("리뷰", [0]), model, tokenizer, 32, []) is False      # unhashable: no crash
+    assert "리뷰 본문 하나를 문자열로" in capsys.readouterr().out
     assert ex.check_best_epoch(2, "") is None
     assert "에포크 번호가 없어" in capsys.readouterr().out
