@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,8 @@ def _add_pretrain_command(commands) -> None:
     command.add_argument("--out", metavar="DIR", help="where to save it (default $NLPBOOK_HOME/models/tiny-kcbert-own;"
                                                       " the shipped one: nlpbook_helpers/assets/tiny-kcbert)")
     command.add_argument("--quick", action="store_true", help="a few thousand documents, a few dozen steps (tests)")
+    command.add_argument("--overwrite", action="store_true",
+                         help="replace the model an earlier pretrain saved in --out (else it refuses before training)")
     for name, kind, text in (("steps", int, "optimizer steps"), ("documents", int, "training documents"),
                              ("batch-size", int, "documents per batch"), ("learning-rate", float, "AdamW's peak LR"),
                              ("seed", int, "seed of the corpus, the masks and the initial weights"),
@@ -71,6 +74,7 @@ def _pretrain(options, argv: list[str] | None) -> int:
     import dataclasses
     import shlex
 
+    from .guards import RunInterrupted
     from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
     from .settings import nlpbook_home
 
@@ -85,10 +89,14 @@ def _pretrain(options, argv: list[str] | None) -> int:
     out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kcbert-own"
     command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
-        pretrain(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads)
+        pretrain(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads,
+                 overwrite=options.overwrite)
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except RunInterrupted as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     print(f"fine-tune it: python -m nlpbook_helpers train --preset offline --set pretrained_model_name={out} "
           "--set tiny_weights=''")
     return 0
@@ -182,14 +190,25 @@ def main(argv: list[str] | None = None) -> int:
     if options.command == "prepare":
         return _prepare(args, step)
     from .corpus import CorpusError
+    from .guards import RunInterrupted
     from .pipeline import train
     from .runs import RunError
 
     try:
         result = train(args, resume=False if options.fresh else "require" if options.resume else True, report=step)
-    except (ArgumentsError, CorpusError, RunError) as error:
+    except (ArgumentsError, CorpusError, RunError, RunInterrupted) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2 if isinstance(error, ArgumentsError) else 1
+        return 2 if isinstance(error, ArgumentsError) else getattr(error, "exit_code", 1)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"error: cannot write {error.filename or 'a file'}: {error.strerror} (the disk is full). Fix: free some "
+              "space, then run the same command again (finished epochs are kept in last.ckpt)", file=sys.stderr)
+        return 1
+    if result.status == "fast_dev_run":
+        print("fast_dev_run: one batch of training, validation and test ran to check the code; no accuracy is "
+              "shown (one batch is not a result) and nothing was saved. Leave out fast_dev_run to train")
+        return 0
     f1 = "" if result.test_f1 is None else f"  test macro-F1: {result.test_f1:.4f}"
     if result.status == "already finished":
         print(f"test accuracy: {result.test_acc:.4f}{f1}  test loss: {result.test_loss:.4f}  (recorded in "

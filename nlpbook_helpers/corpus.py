@@ -300,6 +300,11 @@ def read_table_file(path, text_column: str, label_column: str, empty_documents: 
     rows = _rows(path, _decode(path))
     _, header = next(rows, (1, []))
     header = [name.strip() for name in header]
+    other, other_kind, suffix = ("\t", "tab", ".tsv") if kind == "comma" else (",", "comma", ".csv")
+    if len(header) == 1 and other in header[0] and not {text_column, label_column} <= set(header):
+        raise _problem(path, 1, f"one {kind}-separated column {header[0]!r}: the file looks {other_kind}-separated "
+                       f"but is named {path.suffix or '(no suffix)'}", f"rename it to {path.stem}{suffix} (the suffix "
+                       f"says how columns are separated: .csv commas, .tsv tabs), or save it {kind}-separated")
     for argument, name in (("text_column", text_column), ("label_column", label_column)):
         if name not in header:
             raise _problem(path, 1, f"no column {name!r} in the header; its columns are {header}",
@@ -376,6 +381,10 @@ def load_own_corpus(args) -> Corpus:
     if "test" not in splits:
         splits["train"], splits["test"] = stratified_split(splits["train"], args.test_ratio, args.seed)
         stats["test"] = {**stats["train"], "path": f"{files['train']} (test_ratio={args.test_ratio})"}
+        if not splits["test"]:
+            raise CorpusError(f"{files['train']}: too few examples per label for test_ratio={args.test_ratio} to hold "
+                              f"any out for testing ({len(splits['train'])} examples). Fix: add examples, raise "
+                              "test_ratio, or add a test.csv beside it")
     if "validation" not in splits and args.val_ratio > 0:
         share = args.val_ratio / (1 - args.test_ratio) if "test" not in files else args.val_ratio   # of the file
         splits["train"], splits["validation"] = stratified_split(splits["train"], share, args.seed + 1)

@@ -33,11 +33,13 @@ def check_splits(corpus: Corpus, args) -> None:
     for split, examples in splits:
         stats = corpus.stats[split]
         if not examples:
+            skipped = stats["lines"] > 0 and stats.get("empty") == stats["lines"] and stats.get("kept") == 0
             why = ("it has only its header line" if stats["lines"] == 0 else
-                   f"all {stats['lines']} reviews are empty and empty_documents='skip' dropped them")
+                   f"all {stats['lines']} reviews are empty and empty_documents='skip' dropped them" if skipped else
+                   f"none of its {stats['lines']} lines is left for this split")
             raise CorpusError(f"{stats['path']}: no {split} reviews ({why}). Fix: add reviews below the header "
                               + ("(one per line)" if own else "(id<TAB>document<TAB>label, one per line)")
-                              + ("" if stats["lines"] == 0 else ", or set empty_documents='keep'"))
+                              + (", or set empty_documents='keep'" if skipped else ""))
     labels = {example.label for example in corpus.train}
     if len(labels) == 1:
         label, limit = labels.pop(), args.max_train_examples

@@ -17,8 +17,14 @@ __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label
            "check_segment_tokens", "check_pair_label", "check_truncated_premise"]
 
 
+def _scalar(value):
+    """A numpy scalar or a 0-d tensor as the Python number it holds (np.int64(3) → 3); anything else as it is."""
+    return value.item() if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)) else value
+
+
 def _judge(answer, expected, hint: str, why: str, kind=int, near: dict | None = None) -> bool | None:
     """Print the feedback for `answer` against `expected`; `near` maps a typical wrong answer to its own hint."""
+    answer = _scalar(answer)
     if answer is None or answer is ...:
         print(f"아직 답을 적지 않았습니다. 힌트: {hint}")
         return None
@@ -226,7 +232,10 @@ def check_best_epoch(answer, checkpoint_path) -> bool | None:
     """answer: in which epoch, counted from 1, the best checkpoint `checkpoint_path` (best-epoch<N>-…) was saved."""
     found = re.search(r"epoch=?(\d+)", str(checkpoint_path).replace("\\", "/").rsplit("/", 1)[-1])
     if found is None:
-        raise ValueError(f"no epoch number in the checkpoint name {checkpoint_path!r}")
+        print(f"체크포인트 파일 이름에 에포크 번호가 없어 확인할 수 없습니다 ({str(checkpoint_path)!r}). 학습(fit)을 마친 "
+              "트레이너의 trainer.checkpoint_callback.best_model_path를 넘기세요. fast_dev_run=True이거나 체크포인트를 "
+              "끄면 최고 체크포인트가 없습니다.")
+        return None
     lightning = int(found.group(1))
     return _judge(answer, lightning + 1, "파일 이름의 숫자는 Lightning이 센 에포크이고, Lightning은 에포크를 0부터 셉니다.",
                   "Lightning의 epoch 번호에 1을 더하면 1부터 센 에포크가 됩니다.",

@@ -26,6 +26,7 @@ from transformers.utils import logging as transformers_logging
 
 from .embedded_corpus import generate_pretraining_documents
 from .files import build_lock, make_temp_dir, match_umask, remove_leftovers
+from .guards import stopped_by_signal
 from .model import OFFLINE_VOCAB, save_tokenizer_files, tiny_bert
 from .settings import TINY_MODEL
 
@@ -164,16 +165,17 @@ def _tokenize(tokenizer, documents: list[str], max_length: int) -> list[dict]:
 
 def pretrain(out: str | Path, plan: PretrainingPlan = PretrainingPlan(), dims: dict | None = None,
              vocab_file: str | Path = OFFLINE_VOCAB, command: str = "", threads: int | None = None,
-             print_line: Callable[[str], None] = lambda line: print(line, flush=True)) -> dict:
+             print_line: Callable[[str], None] = lambda line: print(line, flush=True), overwrite: bool = False) -> dict:
     """Pretrain the tiny BERT (masked LM) on `plan`'s documents; save it to `out` (atomically); return the record.
 
     `threads`: CPU threads for torch (None: torch's default). The last digits of the weights depend on it.
+    `overwrite`: replace a model an earlier pretrain saved in `out` (else FileExistsError before training).
     """
     dims = dict(TINY_MODEL if dims is None else dims)
     if threads is not None:
         torch.set_num_threads(threads)
     out = Path(out).expanduser().resolve()
-    _check_out(out)
+    _check_out(out, overwrite)
     started = time.perf_counter()
     pl.seed_everything(plan.seed, workers=True, verbose=False)
     train_documents, heldout_documents = pretraining_corpus(plan)
@@ -199,7 +201,10 @@ def pretrain(out: str | Path, plan: PretrainingPlan = PretrainingPlan(), dims: d
                          logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, deterministic=True, callbacks=[progress])
     initial = trainer.validate(task, heldout_loader, verbose=False)[0]["heldout_loss"]
-    trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=heldout_loader)
+    with stopped_by_signal(lambda: f"pretraining was stopped by SIGTERM at step {trainer.global_step} of {plan.steps}; "
+                                   f"nothing was saved (pretraining keeps no checkpoints), {out} is as it was. "
+                                   "Fix: run the same command again"):
+        trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=heldout_loader)
     final = trainer.validate(task, heldout_loader, verbose=False)[0]["heldout_loss"]
     tokens = sum(len(x["input_ids"]) for x in train_set)
     record = {
@@ -214,7 +219,7 @@ def pretrain(out: str | Path, plan: PretrainingPlan = PretrainingPlan(), dims: d
         "device": str(trainer.strategy.root_device), "threads": torch.get_num_threads(),
         "versions": _versions(), "command": command,
     }
-    _save(out, task.model, vocab_file, record)
+    _save(out, task.model, vocab_file, record, overwrite)
     print_line(f"held-out masked-LM loss {record['heldout_loss_initial']:.3f} → {record['heldout_loss_final']:.3f}; "
                f"saved to {out} ({record['seconds']:.0f} s)")
     return record
@@ -228,18 +233,23 @@ def _versions() -> dict:
             "pytorch-lightning": pl.__version__, "tokenizers": tokenizers.__version__}
 
 
-def _check_out(out: Path) -> None:
-    """Refuse before training (not after 20 minutes) to replace a folder that pretrain did not write."""
+def _check_out(out: Path, overwrite: bool) -> None:
+    """Refuse before training (not after 20 minutes) to replace a folder that pretrain did not write, or, unless
+    `overwrite`, a model that an earlier pretrain saved there."""
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / RECORD_FILE).is_file())):
         raise FileExistsError(f"{out} exists and was not written by pretrain (no {RECORD_FILE}): move it away or "
                               "choose another --out")
+    if not overwrite and (out / RECORD_FILE).is_file():
+        raise FileExistsError(f"{out} already holds a model that an earlier pretrain saved (see its {RECORD_FILE}); "
+                              "it was left as it is. Fix: choose another --out, or add --overwrite to replace it "
+                              "(pretrain(..., overwrite=True))")
 
 
-def _save(out: Path, model, vocab_file: str | Path, record: dict) -> None:
+def _save(out: Path, model, vocab_file: str | Path, record: dict, overwrite: bool) -> None:
     """save_pretrained + tokenizer files + the record in a temporary folder, then renamed to `out`."""
     with build_lock(out.parent):
         remove_leftovers(out.parent, ".pretraining-*")
-        _check_out(out)
+        _check_out(out, overwrite)
         staging = make_temp_dir(out.parent, ".pretraining-")
         bars = transformers_logging.is_progress_bar_enabled()
         transformers_logging.disable_progress_bar()      # save_pretrained's shard bar: plain lines only here

@@ -5,10 +5,11 @@
                                    logs/version_<K>/ one CSV log per trainer (a resumed run adds the next version)
                                    finetuned/        the fine-tuned model of this run (save_pretrained)
 
-A run continues (resumes) only when the fingerprint matches; anything else starts a new run_<N+1> and says what
-changed. Old runs are never deleted or overwritten. This module alone decides it: which run a training writes into
-(`choose_run`), whether fit continues a checkpoint (`resume_point`), what a finished run recorded (`finished_result`,
-`record_result`); training.py asks it.
+A run continues (resumes) only when the fingerprint matches, no other process trains in it (guards.py) and its
+checkpoints are whole; anything else starts a new run_<N+1> and says why. Old runs are never deleted or overwritten.
+Paths in records are relative to the run folder, so a copied or moved NLPBOOK_HOME keeps its runs. This module alone
+decides it: which run a training writes into (`choose_run`), whether fit continues a checkpoint (`resume_point`),
+what a finished run recorded (`finished_result`, `record_result`); training.py asks it.
 """
 from __future__ import annotations
 
@@ -28,13 +29,14 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
 
 from .corpus import corpus_dir
+from .guards import release_run, reserve_run, rng_state, run_in_use, set_rng_state
 from .settings import model_source, shown_path
 from .tasks import get_task
 
 __all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
            "model_dir", "list_runs", "latest_run", "new_run", "pick_run", "read_checkpoint", "checkpoint_epochs",
-           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "is_rank_zero",
-           "choose_run", "resume_point", "finished_result", "record_result"]
+           "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "RNG_KEY", "is_rank_zero",
+           "stopped_message", "choose_run", "resume_point", "finished_result", "record_result"]
 
 # Arguments fields and Trainer options that do NOT decide what a run learns; every other field and option is in
 # the fingerprint. Paths are left out because the files behind them are hashed (moving NLPBOOK_HOME keeps a run);
@@ -49,6 +51,7 @@ NOT_IN_FINGERPRINT = frozenset({
 MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "vocab.txt", "tokenizer.json",
                "tokenizer_config.json", "special_tokens_map.json")
 FINGERPRINT_KEY = "nlpbook_fingerprint"     # where each checkpoint stores it
+RNG_KEY = "nlpbook_rng"                     # the random states a resumed run continues from (guards.rng_state)
 RECORD = "run.json"
 # DDP: Lightning's launcher (devices=N) starts ranks 1..N-1 by running the same command again, after rank 0 has
 # chosen (and maybe created) run_<N>; left to choose for themselves they would reserve run_<N+1>. So rank 0 puts
@@ -197,6 +200,8 @@ def new_run(folder: Path, fingerprint: dict, note: str = "") -> Run:
         except FileExistsError:
             number += 1
     run = Run(folder / f"run_{number}", fingerprint, note)
+    if is_rank_zero():
+        reserve_run(run.directory)          # in use from now on: no other process continues it
     run.write_record(fingerprint=fingerprint)
     return run
 
@@ -221,23 +226,69 @@ def checkpoint_epochs(path: Path) -> int | None:
         return None
 
 
+_IN_USE = ("{name} is being trained by another process right now (another `train` with the same settings, or a "
+           "notebook): it is left to that process")
+
+
+def _best_checkpoints(run: Run) -> set[Path]:
+    """The run's best checkpoint(s) as its run.json and its last.ckpt name them, looked for in its own folder."""
+    names = {Path(run.record().get("result", {}).get("best_checkpoint") or "").name}
+    try:
+        state = read_checkpoint(run.last_checkpoint).get("callbacks", {}) if run.last_checkpoint else {}
+    except RunError:
+        state = {}
+    names |= {Path(value.get("best_model_path") or "").name for value in state.values() if isinstance(value, dict)}
+    return {run.checkpoints / name for name in names if name}
+
+
+def _cannot_continue(run: Run) -> str | None:
+    """Why `run` (same fingerprint) can be neither continued nor reported, or None: in use, or a checkpoint gone."""
+    name = run.directory.name
+    if is_rank_zero() and run_in_use(run.directory):    # DDP: the other ranks train in rank 0's run, locked
+        return _IN_USE.format(name=name)
+    if run.last_checkpoint is None:
+        if run.record().get("result") or any(run.checkpoints.glob("best-*.ckpt")):
+            return (f"{name} has these inputs but its checkpoints/last.ckpt is missing (deleted or moved), so it "
+                    "cannot continue")
+        return f"{name} has these inputs but stopped before its first epoch ended (no last.ckpt to continue from)"
+    for best in sorted(_best_checkpoints(run)):
+        if not best.is_file():
+            return f"{name}'s best checkpoint {shown_path(best)} is missing (deleted or moved)"
+        try:
+            read_checkpoint(best)
+        except RunError:
+            return (f"{name}'s best checkpoint {shown_path(best)} cannot be read: the file is incomplete (a save or "
+                    "a copy was interrupted)")
+    return None
+
+
 def pick_run(args, fingerprint: dict, reuse_finished: bool, require: bool = False) -> Run:
     """The newest run with this fingerprint that can continue (a last.ckpt short of `args.epochs`, or exactly at it
-    when `reuse_finished`), else a new run whose `note` says why (what changed). `require`: RunError instead."""
+    when `reuse_finished`; not in use by another process; its best checkpoint whole), reserved for this process, else
+    a new run whose `note` says why (what changed). `require`: RunError instead."""
     shared = _run_of_rank_zero(fingerprint)
     if shared:
         return shared
     folder = model_dir(args)
     runs = list_runs(folder)
-    reason = ""
-    for run in reversed([run for run in runs if run.fingerprint == fingerprint and run.last_checkpoint]):
+    problems, reason = [], ""
+    for run in reversed([run for run in runs if run.fingerprint == fingerprint]):
+        problem = _cannot_continue(run)
+        if problem:
+            problems.append(problem)
+            continue
         done = checkpoint_epochs(run.last_checkpoint)
         if done is None or done < args.epochs or (reuse_finished and done == args.epochs):
-            return run
+            if not is_rank_zero() or reserve_run(run.directory):
+                return run
+            problems.append(_IN_USE.format(name=run.directory.name))      # taken a moment ago
+            continue
         reason = (f"{run.directory.name} already finished its {done} epoch(s) on these inputs" if done == args.epochs
                   else f"{run.directory.name} has already trained {done} epochs on these inputs, more than "
                        f"epochs={args.epochs}")
         break
+    if not reason and problems:
+        reason = problems[0]
     if not reason and runs:
         newest = runs[-1]
         changes = describe_changes(newest.fingerprint, fingerprint)
@@ -245,8 +296,7 @@ def pick_run(args, fingerprint: dict, reuse_finished: bool, require: bool = Fals
             where = f"corpus/ = {shown_path(corpus_dir(args))}, model/ = {shown_path(args.pretrained_model_name)}"
             changes.append(f"({where})")
         reason = (f"{newest.directory.name} was trained on other inputs:\n    " + "\n    ".join(changes) if changes
-                  else f"{newest.directory.name} has these inputs but no last.ckpt to continue from (still running, "
-                       "or stopped before its first epoch ended)")
+                  else f"{newest.directory.name} has these inputs but no last.ckpt to continue from")
     legacy = folder / "checkpoints" / "last.ckpt"
     if not reason and legacy.is_file():
         reason = f"{shown_path(legacy)} comes from an older nlpbook_helpers (no run folder, no fingerprint)"
@@ -278,12 +328,27 @@ class EpochCheckpoint(ModelCheckpoint):
         if not self._should_save_on_train_epoch_end(trainer):
             self._refresh_last(trainer)
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """A checkpoint names files by absolute path; in a copied or moved run folder they are this folder's files."""
+        old = state_dict.get("dirpath")
+        if old and self.dirpath and old != self.dirpath:
+            here = lambda path: (os.path.join(self.dirpath, os.path.basename(path))
+                                 if path and os.path.dirname(path) == old else path)
+            state_dict = {**state_dict, "dirpath": self.dirpath,
+                          **{key: here(state_dict.get(key)) for key in ("best_model_path", "kth_best_model_path",
+                                                                         "last_model_path") if key in state_dict},
+                          "best_k_models": {here(path): score for path, score in
+                                            state_dict.get("best_k_models", {}).items()}}
+        super().load_state_dict(state_dict)
+
 
 class RunRecorder(pl.Callback):
-    """Writes the run's fingerprint into every checkpoint the trainer saves; knows the run's folder."""
+    """Writes the run's fingerprint and random states into every checkpoint the trainer saves (a resumed run draws
+    the same dropout masks and batch order as one never stopped); knows the run's folder."""
 
     def __init__(self, run: Run):
         self.run = run
+        self.train_loader = None            # fit sets it: the loader whose shuffling a resumed run continues
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         # torchrun/SLURM start all ranks at once, before any could pass its folder on: each chose one. Follow global
@@ -297,6 +362,19 @@ class RunRecorder(pl.Callback):
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
         checkpoint[FINGERPRINT_KEY] = self.run.fingerprint
+        checkpoint[RNG_KEY] = rng_state(self.train_loader)
+
+    def on_load_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
+        if checkpoint.get(RNG_KEY):         # resuming: before the train loader's first iterator draws from them
+            set_rng_state(self.train_loader, checkpoint[RNG_KEY])
+
+
+def stopped_message(run: Run) -> str:
+    """What a run stopped by SIGTERM kept, and how to continue it (guards.RunInterrupted's message)."""
+    kept = (f"{shown_path(run.last_checkpoint)} holds its last finished epoch. Fix: run the same command again "
+            "(train(args) in a notebook): it continues from there" if run.last_checkpoint else
+            "it stopped before its first epoch ended, so nothing was kept. Fix: run the same command again")
+    return f"training was stopped by SIGTERM before it ended (no test, no result); {kept}"
 
 
 def recorder_of(trainer: pl.Trainer) -> RunRecorder:
@@ -311,6 +389,7 @@ def move_to_new_run(trainer: pl.Trainer, args, why: str) -> Run:
     """Point the trainer's checkpoints and logs at a new run folder (the old run stays as it is); say why."""
     recorder = recorder_of(trainer)
     old, run = recorder.run, new_run(model_dir(args), recorder.run.fingerprint)
+    release_run(old.directory)
     trainer.checkpoint_callback.dirpath = os.path.realpath(run.checkpoints)
     trainer.loggers = [CSVLogger(save_dir=run.directory, name="logs")]
     recorder.run = run
@@ -356,7 +435,9 @@ def finished_result(run: Run, args) -> dict | None:
     """The test figures run.json holds when the run finished exactly `args.epochs` (and its files are there)."""
     result = run.record().get("result") or {}
     files = (run.directory / result.get("best_checkpoint", "?"), run.directory / "finetuned" / "config.json")
-    return result if result.get("epochs") == args.epochs and all(path.is_file() for path in files) else None
+    recorded = Path(result.get("best_checkpoint", "?"))
+    inside = not recorded.is_absolute() and ".." not in recorded.parts    # an older record may point into another home
+    return result if result.get("epochs") == args.epochs and inside and all(p.is_file() for p in files) else None
 
 
 def record_result(run: Run, args, global_step: int, metrics: dict, best: str) -> None:

@@ -230,6 +230,9 @@ class Arguments:
         need(0 <= self.val_ratio < 1 and 0 < self.test_ratio < 1 and self.val_ratio + self.test_ratio < 1,
              f"val_ratio={self.val_ratio!r}, test_ratio={self.test_ratio!r}: each in [0, 1) (test_ratio > 0) and "
              "together < 1, e.g. val_ratio=0.1, test_ratio=0.1 (val_ratio=0 validates on the test split)")
+        need(not _is_int(self.devices) or self.devices >= 1 or self.devices == -1,
+             f"devices={self.devices!r}: must be 'auto', -1 (all of them) or the number of devices to train on (>= 1)"
+             ", e.g. devices=1")
         need(self.cpu_workers >= 0, f"cpu_workers={self.cpu_workers!r}: must be >= 0")
         need(self.num_nodes >= 1, f"num_nodes={self.num_nodes!r}: must be an integer >= 1 (machines; 1 unless DDP "
                                   "across several)")

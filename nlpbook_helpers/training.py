@@ -19,9 +19,10 @@ from pytorch_lightning.loggers import CSVLogger
 
 from .corpus import LABEL_NAMES
 from .files import match_umask
+from .guards import AtomicCheckpointIO, build_trainer, release_run, runs_locked_until_end, stopped_by_signal
 from .label_curve import label_curve, labeled_subset
 from .runs import (RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder, choose_run, finished_result,
-                   is_rank_zero, latest_run, model_dir, record_result, recorder_of, resume_point)
+                   is_rank_zero, latest_run, model_dir, record_result, recorder_of, resume_point, stopped_message)
 from .settings import resolve_precision, shown_path
 from .stages import Report, build_stages, no_report, prepare_stages, restore
 from .task import ClassificationTask, check_monitor
@@ -72,10 +73,10 @@ def _make_trainer(args, run: Run, callbacks: Sequence[pl.Callback], overrides: d
         callbacks=[checkpoint, LearningRateMonitor(logging_interval="step"), RunRecorder(run), *callbacks],
         logger=CSVLogger(save_dir=run.directory, name="logs"), log_every_n_steps=args.log_every_n_steps,
         enable_progress_bar=args.progress_bar, enable_model_summary=False, default_root_dir=run.directory,
-        deterministic=True,
+        deterministic=True, plugins=[AtomicCheckpointIO()],
     )
     options.update(overrides)
-    return pl.Trainer(**options)
+    return build_trainer(options)
 
 
 def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader, args,
@@ -83,6 +84,7 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
     """`trainer.fit` in the trainer's run folder, continuing its `last.ckpt` when `resume` and the checkpoint's
     fingerprint matches, else in a new run folder (what changed is logged; `resume="require"` raises RunError
     instead). Returns the checkpoint resumed from. Notebook 07, 3. 학습: `fit`."""
+    recorder_of(trainer).train_loader = train_loader        # its shuffling state travels in the checkpoints
     resume_from = resume_point(trainer, args, resume)     # runs.py decides: continue, or move to a new run
     with warnings.catch_warnings():
         if resume_from:     # continuing: of course the checkpoint folder is not empty
@@ -90,11 +92,13 @@ def fit(trainer: pl.Trainer, task: ClassificationTask, train_loader, val_loader,
         if is_rank_zero():      # DDP: the ranks Lightning starts inside trainer.fit train in this same folder
             os.environ[RUN_DIR_ENV] = str(recorder_of(trainer).run.directory)   # after any move above
         try:
-            trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
-                        ckpt_path=str(resume_from) if resume_from else None)
+            with stopped_by_signal(lambda: stopped_message(recorder_of(trainer).run)):
+                trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
+                            ckpt_path=str(resume_from) if resume_from else None)
         finally:
-            if is_rank_zero():  # a later run in this process chooses its own folder again
+            if is_rank_zero():  # a later run in this process chooses its own folder again; others may take this one
                 os.environ.pop(RUN_DIR_ENV, None)
+                release_run(recorder_of(trainer).run.directory)
     return resume_from
 
 
@@ -115,6 +119,10 @@ def predict(model, tokenizer, texts: str | Sequence[str] | Sequence[tuple[str, s
     text; a str is one text. Pair classification: a list of (premise, hypothesis) pairs, read as
     `tokenizer(premises, hypotheses)`. Notebook 07, 5. 직접 쓴 리뷰로 예측하기."""
     texts = [texts] if isinstance(texts, str) else list(texts)
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions and max_seq_length > positions:
+        raise ValueError(f"predict(..., max_seq_length={max_seq_length}): the model has position embeddings for "
+                         f"{positions} tokens only. Fix: max_seq_length <= {positions} (e.g. args.max_seq_length)")
     names = label_names(model)
     was_training = model.training
     model.eval()
@@ -176,6 +184,7 @@ def _scores(accuracy: float, f1: float | None) -> str:
     return f"테스트 정확도 {accuracy:.3f}" + ("" if f1 is None else f", 매크로 F1 {f1:.3f}")
 
 
+@runs_locked_until_end()       # its run stays marked in use through fit, test and save (guards.py)
 def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, report: Report = no_report,
           **trainer_overrides) -> TrainingResult:
     """Stages 1→7 in one call (notebook 07, 9. 한데 모으기: `train(args)`; notebook 08, 4. 학습: `train(args)`):
@@ -210,6 +219,11 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
         task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=stages.test_loader, verbose=False)[0]
     status, f1 = "resumed" if resumed else "new", metrics.get("test_f1")
+    if args.fast_dev_run:                   # one batch of each: a check of the code, not a result; nothing is kept
+        report(7, "fast_dev_run: 학습, 검증, 테스트를 한 배치씩만 돌려 코드를 점검했습니다 (한 배치의 정확도는 결과가 "
+                  "아니므로 보여 주지 않고, 모델도 기록도 저장하지 않습니다)")
+        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
+                              tokenizer, run.directory, "fast_dev_run", f1)
     if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model, run.json and the report
         return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
                               tokenizer, run.directory, status, f1)

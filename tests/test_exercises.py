@@ -184,8 +184,9 @@ def test_07_best_epoch(capsys):
     assert "그대로" in text
     three_ways(capsys, ex.check_best_epoch, 2, 1, path)
     assert ex.check_best_epoch(3, "epoch=2-val_loss=0.17.ckpt") is True
-    with pytest.raises(ValueError):
-        ex.check_best_epoch(1, "last.ckpt")
+    for path in ("last.ckpt", ""):             # no best checkpoint (fast_dev_run, checkpoints off): said, not raised
+        result, text = run(capsys, ex.check_best_epoch, 1, path)
+        assert result is None and "에포크 번호가 없어" in text and "best_model_path" in text
 
 
 def test_08_label_id_and_correct_count(capsys):

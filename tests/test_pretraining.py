@@ -93,7 +93,9 @@ def test_pretraining_is_seeded_and_never_replaces_a_folder_it_did_not_write(tmp_
     assert sha(tmp_path / "a" / "model.safetensors") == sha(tmp_path / "b" / "model.safetensors")
     assert sha(tmp_path / "a" / "model.safetensors") != sha(tmp_path / "c" / "model.safetensors")
     assert first["heldout_loss_final"] == json.loads((tmp_path / "b" / RECORD_FILE).read_text())["heldout_loss_final"]
-    pretrain(tmp_path / "a", dataclasses.replace(TINY_PLAN, steps=4), **quiet)        # its own output: replaced
+    with pytest.raises(FileExistsError, match=r"already holds a model that an earlier pretrain saved"):
+        pretrain(tmp_path / "a", dataclasses.replace(TINY_PLAN, steps=4), **quiet)    # not without asking
+    pretrain(tmp_path / "a", dataclasses.replace(TINY_PLAN, steps=4), overwrite=True, **quiet)    # its own: replaced
     assert json.loads((tmp_path / "a" / RECORD_FILE).read_text())["steps_done"] == 4
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
