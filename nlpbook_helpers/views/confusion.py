@@ -103,5 +103,5 @@ def show_confusion(matrix: torch.Tensor, label_names: Sequence[str], title: str 
     figure = plot_confusion(matrix, label_names, title)
     names = ", ".join(str(name) for name in label_names)
     alt = f"confusion matrix: rows are the true labels ({names}), columns the predicted ones"
-    text = f"[그림] 혼동 행렬 (행: 정답, 열: 예측)\n{confusion_table(matrix, label_names)}"
+    text = f"[그림] 혼동 행렬 (행: 정답, 열: 예측; 행마다의 비율)\n{confusion_table(matrix, label_names, normalize=True)}"
     return TextHTML(figure_html(figure, "nlpbook-confusion", alt), text)
