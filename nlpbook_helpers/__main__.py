@@ -209,17 +209,19 @@ def main(argv: list[str] | None = None) -> int:
         print("fast_dev_run: one batch of training, validation and test ran to check the code; no accuracy is "
               "shown (one batch is not a result) and nothing was saved. Leave out fast_dev_run to train")
         return 0
-    f1 = "" if result.test_f1 is None else f"  test macro-F1: {result.test_f1:.4f}"
+    from .tasks import get_task
+
+    lines = get_task(args).result_lines(result.metrics)     # the task's figures: accuracy, entity F1, perplexity…
     if result.status == "already finished":
-        print(f"test accuracy: {result.test_acc:.4f}{f1}  test loss: {result.test_loss:.4f}  (recorded in "
-              f"{result.run_dir / 'run.json'} when that run finished; not retrained, not re-tested)")
+        print("\n".join(lines) + f"  (recorded in {result.run_dir / 'run.json'} when that run finished; not retrained, "
+              "not re-tested)")
         print(f"fine-tuned model: {result.finetuned_dir}")
         return 0
     from .runs import is_rank_zero
 
     if not is_rank_zero():       # another process of a DDP run: rank 0 saved the model and reports the result
         return 0
-    print(f"test accuracy: {result.test_acc:.4f}{f1}  test loss: {result.test_loss:.4f}")
+    print("\n".join(lines))
     if args.corpus_source == "files":
         from .training import label_names
 

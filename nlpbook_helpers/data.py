@@ -156,11 +156,11 @@ def make_collate(tokenizer, padding: str = "dynamic", max_seq_length: int | None
     raise ValueError(f"padding={padding!r}: use 'dynamic' or 'max_length'")
 
 
-def make_dataloader(dataset: NsmcDataset, args, tokenizer, train: bool) -> DataLoader:
+def make_dataloader(dataset: NsmcDataset, args, tokenizer, train: bool, collate: Callable | None = None) -> DataLoader:
     """A DataLoader as the arguments say: shuffled (and grouped by length if `args.group_by_length`) for
-    training, in order for evaluation; reproducible from `args.seed`.
-    Notebook 05, 6. 데이터 로더(data loader) / `make_dataloader`."""
-    collate = make_collate(tokenizer, args.padding, args.max_seq_length)
+    training, in order for evaluation; reproducible from `args.seed`. `collate`: a task's own collate function
+    (default: `make_collate` as `args.padding` says). Notebook 05, 6. 데이터 로더(data loader) / `make_dataloader`."""
+    collate = collate or make_collate(tokenizer, args.padding, args.max_seq_length)
     generator = torch.Generator().manual_seed(args.seed)
     sampler = None
     if train and args.group_by_length:

@@ -442,8 +442,6 @@ def finished_result(run: Run, args) -> dict | None:
 
 def record_result(run: Run, args, global_step: int, metrics: dict, best: str) -> None:
     """Write a finished run's test figures into its run.json (what finished_result reads back)."""
-    f1 = metrics.get("test_f1")
-    run.write_record(result={"epochs": args.epochs, "global_step": global_step,
-                             "test_acc": metrics["test_acc"], "test_loss": metrics["test_loss"],
-                             **({"test_f1": f1} if f1 is not None else {}),
+    figures = {name: float(value) for name, value in metrics.items() if name.startswith("test_")}  # the task's own
+    run.write_record(result={"epochs": args.epochs, "global_step": global_step, **figures,
                              "best_checkpoint": os.path.relpath(best, os.path.realpath(run.directory)) if best else ""})

@@ -101,15 +101,21 @@ def _build_loaders(stages: Stages, args, report: Report) -> None:
     """Stage 5: datasets (features cached in `<downstream_model_dir>/features`) and their data loaders."""
     corpus, tokenizer = stages.corpus, stages.tokenizer
     cache_dir = model_dir(args) / "features"        # Path(args.downstream_model_dir) / "features", as notebook 07
-    texts = get_task(args).texts                    # one review, or a premise and a hypothesis
-    dataset = lambda examples: NsmcDataset(examples, tokenizer, args.max_seq_length, cache_dir=cache_dir, texts=texts)
+    task = get_task(args)
+    if task.make_dataset is None:                   # the classifications: one review, or a premise and a hypothesis
+        dataset = lambda examples: NsmcDataset(examples, tokenizer, args.max_seq_length, cache_dir=cache_dir,
+                                               texts=task.texts)
+    else:                                           # a task with its own features (labels per token, ...)
+        dataset = lambda examples: task.make_dataset(examples, tokenizer, args, cache_dir)
+    collate = task.make_collate(tokenizer, args) if task.make_collate else None
+    loader = lambda data, train: make_dataloader(data, args, tokenizer, train=train, collate=collate)
     stages.train_dataset, stages.test_dataset = dataset(corpus.train), dataset(corpus.test)
-    stages.train_loader = make_dataloader(stages.train_dataset, args, tokenizer, train=True)
-    stages.test_loader = make_dataloader(stages.test_dataset, args, tokenizer, train=False)
+    stages.train_loader = loader(stages.train_dataset, True)
+    stages.test_loader = loader(stages.test_dataset, False)
     batches = [f"학습 배치 {len(stages.train_loader)}개"]
     if corpus.val:                          # your corpus: validated on its own split, the test split only at the end
         stages.val_dataset = dataset(corpus.val)
-        stages.val_loader = make_dataloader(stages.val_dataset, args, tokenizer, train=False)
+        stages.val_loader = loader(stages.val_dataset, False)
         batches.append(f"검증 배치 {len(stages.val_loader)}개")
     batches.append(f"테스트 배치 {len(stages.test_loader)}개")
     padding = "동적 패딩" if args.padding == "dynamic" else f"max_seq_length {args.max_seq_length}까지 패딩"

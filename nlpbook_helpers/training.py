@@ -168,7 +168,7 @@ class TrainingResult:
     """What train(args) returns (notebook 07, 9. 한데 모으기: `train(args)`)."""
 
     test_loss: float
-    test_acc: float
+    test_acc: float | None          # None for a task that measures no accuracy (its figures: `metrics`)
     best_checkpoint: str
     finetuned_dir: Path
     task: pl.LightningModule        # the task's LightningModule (ClassificationTask for both classifications)
@@ -176,13 +176,10 @@ class TrainingResult:
     run_dir: Path | None = None
     status: str = "new"         # "new", "resumed", or "already finished" (figures from its run.json; nothing ran)
     test_f1: float | None = None    # macro-F1, with more than two labels
+    metrics: dict = dataclasses.field(default_factory=dict)   # every test_* figure the task logged (run.json)
 
 
 # ---- stages 1→7 in one call (notebook 07, 9. 한데 모으기) -------------------------------------------------------
-
-def _scores(accuracy: float, f1: float | None) -> str:
-    return f"테스트 정확도 {accuracy:.3f}" + ("" if f1 is None else f", 매크로 F1 {f1:.3f}")
-
 
 @runs_locked_until_end()       # its run stays marked in use through fit, test and save (guards.py)
 def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, report: Report = no_report,
@@ -194,17 +191,19 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
     fails (RunError, saying what changed) unless a run with the same inputs can continue."""
     check_monitor(args.monitor)
     stages = restore(args, upto=4, report=report)
-    model, tokenizer, module = stages.model, stages.tokenizer, get_task(args).lightning_module
+    model, tokenizer, kind = stages.model, stages.tokenizer, get_task(args)
+    module = kind.lightning_module
     run = choose_run(args, trainer_overrides, resume, reuse_finished=True)
     recorded = finished_result(run, args)
     if recorded:
         report(7, f"학습: 같은 입력으로 에포크 {args.epochs}번을 이미 마친 실행 폴더 {shown_path(run.directory)}, 기록된 "
-                  f"{_scores(recorded['test_acc'], recorded.get('test_f1'))} (다시 학습하거나 테스트하지 않습니다; "
+                  f"{kind.summary(recorded)} (다시 학습하거나 테스트하지 않습니다; "
                   "새로 학습하려면 resume=False, 명령줄에서는 --fresh)")
         best = run.directory / recorded["best_checkpoint"]
         task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
-        return TrainingResult(recorded["test_loss"], recorded["test_acc"], str(best), run.directory / "finetuned",
-                              task, tokenizer, run.directory, "already finished", recorded.get("test_f1"))
+        return TrainingResult(recorded["test_loss"], recorded.get("test_acc"), str(best), run.directory / "finetuned",
+                              task, tokenizer, run.directory, "already finished", recorded.get("test_f1"),
+                              _test_metrics(recorded))
     stages = build_stages(stages, args, 6, report)
     val_loader = stages.val_loader or stages.test_loader    # NSMC validates on its test file, as the book does
     trainer = _make_trainer(args, run, callbacks, trainer_overrides)
@@ -218,18 +217,22 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
     if best:
         task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=stages.test_loader, verbose=False)[0]
-    status, f1 = "resumed" if resumed else "new", metrics.get("test_f1")
+    status, f1, metrics = "resumed" if resumed else "new", metrics.get("test_f1"), _test_metrics(metrics)
+    result = lambda finetuned, status: TrainingResult(metrics["test_loss"], metrics.get("test_acc"), best, finetuned,
+                                                      task, tokenizer, run.directory, status, f1, metrics)
     if args.fast_dev_run:                   # one batch of each: a check of the code, not a result; nothing is kept
         report(7, "fast_dev_run: 학습, 검증, 테스트를 한 배치씩만 돌려 코드를 점검했습니다 (한 배치의 정확도는 결과가 "
                   "아니므로 보여 주지 않고, 모델도 기록도 저장하지 않습니다)")
-        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
-                              tokenizer, run.directory, "fast_dev_run", f1)
+        return result(run.directory / "finetuned", "fast_dev_run")
     if not trainer.is_global_zero:          # DDP: rank 0 alone writes the fine-tuned model, run.json and the report
-        return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, run.directory / "finetuned", task,
-                              tokenizer, run.directory, status, f1)
+        return result(run.directory / "finetuned", status)
     finetuned = save_finetuned(task.model, tokenizer, args, run_dir=run.directory)
     record_result(run, args, trainer.global_step, metrics, best)
-    report(7, f"학습 끝: {_scores(metrics['test_acc'], f1)}, 체크포인트 {Path(best).name if best else '없음'}, "
+    report(7, f"학습 끝: {kind.summary(metrics)}, 체크포인트 {Path(best).name if best else '없음'}, "
               f"파인튜닝한 모델 저장: {shown_path(finetuned)}")
-    return TrainingResult(metrics["test_loss"], metrics["test_acc"], best, finetuned, task, tokenizer, run.directory,
-                          status, f1)
+    return result(finetuned, status)
+
+
+def _test_metrics(metrics: dict) -> dict:
+    """The test figures of a test run or of run.json: every `test_*` value as a float."""
+    return {name: float(value) for name, value in metrics.items() if name.startswith("test_")}

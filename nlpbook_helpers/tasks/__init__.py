@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 __all__ = ["Task", "TASKS", "DEFAULT_TASK", "TaskInfo", "UnknownTaskError", "get_task", "check_task_name",
-           "describe_tasks"]
+           "describe_tasks", "classification_lines", "classification_summary"]
 
 
 class UnknownTaskError(ValueError):
@@ -45,6 +45,19 @@ TASKS: dict[str, TaskInfo] = {
 DEFAULT_TASK = "document-classification"
 
 
+def classification_lines(metrics: dict) -> list[str]:
+    """The command line's result line of a classification: test accuracy (macro-F1 with more than two labels), loss."""
+    f1 = metrics.get("test_f1")
+    return [f"test accuracy: {metrics['test_acc']:.4f}" + ("" if f1 is None else f"  test macro-F1: {f1:.4f}")
+            + f"  test loss: {metrics['test_loss']:.4f}"]
+
+
+def classification_summary(metrics: dict) -> str:
+    """Stage 7's Korean report of a classification's test figures."""
+    f1 = metrics.get("test_f1")
+    return f"테스트 정확도 {metrics['test_acc']:.3f}" + ("" if f1 is None else f", 매크로 F1 {f1:.3f}")
+
+
 @dataclass(frozen=True)
 class Task:
     """What differs per task, asked for by the stages (the README's table "what changes per task").
@@ -58,6 +71,14 @@ class Task:
                                        hypothesis); `tokenizer(*texts, truncation=True, max_length=...)`
     lightning_module: type             stage 6: the LightningModule (loss, metrics; its test_acc/test_f1)
     unit: str                          the Korean word for one example in the stage reports (리뷰, 문장 쌍)
+    make_dataset(examples, tokenizer, args, cache_dir) -> Dataset
+                                       stage 5, optional: the task's own Dataset (items of lists, `.lengths`);
+                                       None → NsmcDataset over `texts` (the classifications)
+    make_collate(tokenizer, args) -> callable
+                                       stage 5, optional: the task's collate function; None → data.make_collate
+                                       (DataCollatorWithPadding, `args.padding`)
+    result_lines(metrics) -> [str]     stage 7: the command line's English result lines from the test metrics
+    summary(metrics) -> str            stage 7: the Korean report of the test metrics
     """
 
     name: str
@@ -69,6 +90,10 @@ class Task:
     texts: Callable[[object], tuple[str, ...]]
     lightning_module: type
     unit: str
+    make_dataset: Callable[..., object] | None = None
+    make_collate: Callable[..., Callable] | None = None
+    result_lines: Callable[[dict], list[str]] = classification_lines
+    summary: Callable[[dict], str] = classification_summary
 
     @property
     def description(self) -> str:
