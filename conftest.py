@@ -9,7 +9,7 @@ the float arithmetic. The outputs were recorded with the AVX2 kernel family (tor
 path, oneDNN's instruction set) and 2 threads; a test session on an x86 CPU with AVX2 (AMD or Intel, AVX-512
 included) computes with that same family, so Intel AVX-512 machines give the recorded digits. What cannot be
 pinned (another thread count set by the caller, a CPU without AVX2, ARM) is covered by the tolerance of cells
-tagged `nbval-approx`; tests/test_portability.py proves it with one thread and with another kernel family.
+tagged `nbval-approx`; tests/test_portability.py proves it with one thread and another kernel family at once.
 """
 import os
 import platform
