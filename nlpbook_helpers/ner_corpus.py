@@ -16,7 +16,7 @@ from pathlib import Path
 from .corpus import CorpusError, _decode, _problem
 
 __all__ = ["NerExample", "BOOK_TAGS", "CHANGWON_TAGS", "SEPARATOR", "NER_FILES", "CHANGWON_FILE", "bio_names",
-           "marked", "markup_line", "markup_content", "read_markup_file", "read_changwon_file", "split_sentences"]
+           "marked", "strip_marks", "markup_line", "markup_content", "read_markup_file", "read_changwon_file", "split_sentences"]
 
 SEPARATOR = "\u241e"                                # ␞, between the raw and the marked sentence
 # the book's 10 tags: 인명, 지명, 기관명, 날짜, 시간, 기간, 통화, 비율, 기타 수량표현, 기타 (e.g. a work's title)
@@ -74,33 +74,43 @@ def _check_file(path) -> Path:
     return path
 
 
-def _parse_marks(path: Path, number: int, raw: str, marks: str, tags) -> tuple[tuple[int, int, str], ...]:
-    """The spans of the `<surface:TAG>` marks, checked against the raw sentence."""
+def strip_marks(marks: str, tags=BOOK_TAGS) -> NerExample:
+    """A sentence written with `<surface:TAG>` marks → NerExample (the plain text, the spans); ValueError whose
+    message says what is wrong and how to fix it. Notebook 10, 2. 말뭉치."""
     entities, text, at = [], [], 0
     for match in MARK.finditer(marks):
         surface, tag = match.groups()
         if tag not in tags:
-            raise _problem(path, number, f"the mark {match.group(0)!r} has the tag {tag!r}",
-                           f"use one of {', '.join(tags)} (upper case), as <surface:TAG>")
+            raise ValueError(f"the mark {match.group(0)!r} has the tag {tag!r}. Fix: use one of {', '.join(tags)} "
+                             "(upper case), as <surface:TAG>")
         if not surface.strip():
-            raise _problem(path, number, f"the mark {match.group(0)!r} marks no text", "write the entity before the :")
+            raise ValueError(f"the mark {match.group(0)!r} marks no text. Fix: write the entity before the :")
         text.append(marks[at:match.start()])
         start = sum(map(len, text))
         entities.append((start, start + len(surface), tag))
         text.append(surface)
         at = match.end()
     text.append(marks[at:])
-    plain = "".join(text)
+    return NerExample("", "".join(text), tuple(entities))
+
+
+def _parse_marks(path: Path, number: int, raw: str, marks: str, tags) -> tuple[tuple[int, int, str], ...]:
+    """The spans of the `<surface:TAG>` marks, checked against the raw sentence."""
+    try:
+        plain = strip_marks(marks, tags)
+    except ValueError as error:
+        what, fix = str(error).split(". Fix: ")
+        raise _problem(path, number, what, fix) from None
     for stray in "<>":
-        if stray in plain and stray not in raw:
+        if plain.text.count(stray) > raw.count(stray):
             raise _problem(path, number, f"a {stray!r} that is not part of a <surface:TAG> mark",
                            "close the mark as <surface:TAG> (one : before the tag, no < > inside)")
-    if plain != raw:
-        column = next((i for i, (a, b) in enumerate(zip(plain, raw)) if a != b), min(len(plain), len(raw)))
-        raise _problem(path, number, f"without its marks the sentence reads {plain!r}, not the raw sentence {raw!r} "
-                       f"(they differ from character {column + 1})", "make the marked sentence the raw one with "
-                       "<surface:TAG> around each entity")
-    return tuple(entities)
+    if plain.text != raw:
+        column = next((i for i, (a, b) in enumerate(zip(plain.text, raw)) if a != b), min(len(plain.text), len(raw)))
+        raise _problem(path, number, f"without its marks the sentence reads {plain.text!r}, not the raw sentence "
+                       f"{raw!r} (they differ from character {column + 1})", "make the marked sentence the raw one "
+                       "with <surface:TAG> around each entity")
+    return plain.entities
 
 
 def read_markup_file(path, tags=BOOK_TAGS) -> tuple[list[NerExample], dict]:

@@ -231,3 +231,21 @@ def test_a_short_ner_training_reports_entity_f1(ner_args, no_network):
     assert config["architectures"] == ["BertForTokenClassification"]
     entities = predict_entities(result.task.model, result.tokenizer, "김민준 감독의 영화가 서울에서 개봉했다.")
     assert all(entity.tag in BOOK_TAGS for entity in entities)
+
+
+def test_the_views_colour_subwords_and_keep_a_text_twin():
+    from nlpbook_helpers.ner_corpus import strip_marks
+    from nlpbook_helpers.views.ner import ner_explorer, show_entities, show_ner_tokens
+
+    tokenizer = tokenizer_of(PIECES)
+    example = strip_marks("<김환희:PER>가 <서울:LOC>에서 개봉했다")
+    view = show_ner_tokens(tokenizer, example, NAMES)
+    assert repr(view).splitlines()[0] == "[김환희:PER]가 [서울:LOC]에서 개봉했다"
+    assert repr(view).splitlines()[3].split() == ["##환", "1-2", "환", "I-PER"]
+    assert 'class="nlpbook-token nlpbook-ner-PER" data-label="B-PER" data-span="0-1"' in view.data
+    assert view.data.count("nlpbook-ner-ignored") == 2
+    assert repr(show_entities("서울에서", [(0, 2, "LOC")])) == "[서울:LOC]에서"
+    widget = ner_explorer(tokenizer, NAMES, "<서울:LOC>에서")
+    assert widget._twin[1].startswith("[서울:LOC]에서") and 'data-label="B-LOC"' in widget.view.value
+    widget.box.value = "<서울:XYZ>에서"
+    assert "nlpbook-ner-error" in widget.view.value and "Fix:" in widget.view.value

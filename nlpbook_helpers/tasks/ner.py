@@ -15,14 +15,13 @@ from pathlib import Path
 
 from transformers import AutoModelForTokenClassification
 
-from ..corpus import Corpus, CorpusError, corpus_dir, fetch_with_korpora
-from ..files import build_lock
+from ..corpus import Corpus, CorpusError, corpus_dir
 from ..ner_corpus import (BOOK_TAGS, CHANGWON_FILE, CHANGWON_TAGS, NER_FILES, bio_names, read_changwon_file,
                           read_markup_file, split_sentences)
 from ..ner_data import NerDataset, make_ner_collate
 from ..ner_sentences import write_embedded_ner
 from ..ner_task import NerTask
-from . import Task
+from . import Task, prepare_task_files
 
 __all__ = ["TASK", "CHANGWON", "ner_files", "ner_label_names", "prepare_ner_corpus", "load_ner_corpus",
            "ner_result_lines", "ner_summary"]
@@ -46,35 +45,15 @@ def prepare_ner_corpus(args) -> Path:
     """Put the corpus files into corpus_dir(args) unless they are there (a file there is never touched): embedded →
     the offline sentences in the book's markup; korpora → Korpora fetches naver_changwon_ner; the book's own files
     are not in Korpora: an error says where to put them."""
-    files, target = ner_files(args), corpus_dir(args)
-    missing = [path.name for path in files.values() if not path.is_file()]
-    if not missing:
-        return target
-    if args.corpus_source == "files":
-        raise CorpusError("corpus_source='files' (--corpus) reads your .csv/.tsv for document classification; for "
-                          f"NER put {' and '.join(missing)} into {target} (set downstream_corpus_root_dir) and use "
-                          "corpus_source='korpora'")
-    if args.corpus_source == "embedded":
-        if args.downstream_corpus_name == CHANGWON:
-            raise CorpusError(f"the embedded sentences come in the book's markup: set downstream_corpus_name='ner' "
-                              f"(or corpus_source='korpora' to download {CHANGWON})")
-        try:
-            write_embedded_ner(target, seed=args.seed)
-        except FileExistsError as error:
-            raise CorpusError(f"{target}: {Path(error.filename).name} is there, {' and '.join(missing)} missing, and "
-                              "it is not the embedded corpus: nothing was written. Fix: put the missing file beside it "
-                              "or move it away") from None
-        return target
-    if args.downstream_corpus_name != CHANGWON:
-        raise CorpusError(f"{target}: {' and '.join(missing)} missing. Korpora does not carry the book's NER corpus: "
-                          f"put its {' and '.join(NER_FILES.values())} (one sentence a line: raw sentence␞sentence "
-                          "with <surface:TAG> marks; the book's download_downstream_dataset fetches them) into "
-                          f"{target}, then run again; or set downstream_corpus_name='{CHANGWON}' (Korpora downloads it)")
-    with build_lock(target):
-        missing = [name for name in missing if not (target / name).is_file()]
-        if missing:
-            fetch_with_korpora(args, target, missing, names=(CHANGWON_FILE,))
-    return target
+    return prepare_task_files(
+        args, ner_files(args), "NER", lambda target, seed: write_embedded_ner(target, seed=seed),
+        (CHANGWON, (CHANGWON_FILE,)),
+        embedded_only=f"the embedded sentences come in the book's markup: set downstream_corpus_name='ner' (or "
+                      f"corpus_source='korpora' to download {CHANGWON})",
+        not_in_korpora=f"Korpora does not carry the book's NER corpus: put its {' and '.join(NER_FILES.values())} "
+                       "(one sentence a line: raw sentence␞sentence with <surface:TAG> marks; the book's "
+                       f"download_downstream_dataset fetches them) into {corpus_dir(args)}, then run again; or set "
+                       f"downstream_corpus_name='{CHANGWON}' (Korpora downloads it)")
 
 
 def load_ner_corpus(args) -> Corpus:
