@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--preset", default="offline", choices=presets,
                              help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
                                   "(the same model with random weights) or kcbert-nsmc (the book's, downloaded); "
-                                  "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification)")
+                                  "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification); kcbert-ner: "
+                                  "on the book's NER corpus (ner)")
         command.add_argument("--task", choices=list(TASKS), metavar="NAME",
                              help="the task the seven stages serve (default document-classification, or the "
                                   "preset's): " + ", ".join(TASKS) + "; each is described below")

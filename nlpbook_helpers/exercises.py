@@ -14,7 +14,8 @@ __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label
            "check_classifier_parameters", "check_new_parameters", "check_truncated_tokens", "check_token_count",
            "check_padded_length", "check_pad_tokens", "check_warmup_steps", "check_total_steps",
            "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count",
-           "check_segment_tokens", "check_pair_label", "check_truncated_premise"]
+           "check_segment_tokens", "check_pair_label", "check_truncated_premise",
+           "check_bio_labels", "check_ignored_count"]
 
 
 def _scalar(value):
@@ -327,3 +328,43 @@ def check_truncated_premise(answer, tokenizer, premise: str, hypothesis: str, ma
                   "두 문장을 합쳐 자를 때는 긴 쪽부터 한 토큰씩 버리므로, 짧은 가설은 그대로 남고 긴 전제가 잘립니다.",
                   near={two_marks: "특수 토큰을 두 개만 뺐습니다. 문장 쌍에는 [SEP]가 두 번 들어갑니다. "}
                   if two_marks != expected else None)
+
+
+# --- 10_ner: "5. 데이터: 서브워드마다 BIO 레이블", "패딩 자리의 레이블" ----------------------------------------------
+
+def check_bio_labels(answer, tokenizer, example, label_names, max_seq_length: int = 64) -> bool | None:
+    """answer: the label names ("O", "B-PER", …) of the subwords of `example` (a NerExample), [CLS]/[SEP] left out."""
+    from .ner_data import IGNORED, encode_sentences
+
+    labels = encode_sentences([example], tokenizer, max_seq_length, label_names)["labels"][0]
+    expected = [label_names[label] for label in labels if label != IGNORED]
+    hint = ("tokenizer.tokenize(문장)으로 서브워드를 먼저 보세요. 개체와 글자가 겹치는 서브워드 가운데 첫째가 B-태그, 나머지가 "
+            "I-태그이고, 개체와 겹치지 않으면 O입니다. 개체 뒤에 붙은 조사만 담은 서브워드는 O입니다.")
+    if answer is None or answer is ...:
+        return _judge(None, None, hint, "")
+    if not isinstance(answer, (list, tuple)) or not all(isinstance(name, str) for name in answer):
+        print(f"레이블 이름의 목록으로 적어 주세요. 예: [\"B-PER\", \"I-PER\", \"O\"]. 힌트: {hint}")
+        return False
+    if len(answer) != len(expected):
+        near = "[CLS]와 [SEP]까지 적었나요? 그 자리는 -100이라 빼고 적습니다. " if len(answer) == len(expected) + 2 else ""
+        print(f"아직 아닙니다. 서브워드는 {len(expected)}개인데 레이블이 {len(answer)}개입니다. {near}힌트: {hint}")
+        return False
+    wrong = [i for i, (a, e) in enumerate(zip(answer, expected)) if a != e]
+    if not wrong:
+        print("정답입니다. 레이블은 단어가 아니라 서브워드마다 붙고, 어느 서브워드가 개체인지는 offset_mapping(글자 위치)이 "
+              "정합니다.")
+        return True
+    print(f"아직 아닙니다. {len(wrong)}곳이 다릅니다(처음은 {wrong[0] + 1}번째 서브워드). 힌트: {hint}")
+    return False
+
+
+def check_ignored_count(answer, batch) -> bool | None:
+    """answer: how many positions of a collated NER batch have the label -100 (ignored by the loss)."""
+    labels, mask = batch["labels"], batch["attention_mask"]
+    expected = int((labels == -100).sum())
+    padding = int((mask == 0).sum())
+    return _judge(answer, expected, "-100은 손실과 지표가 건너뛰는 자리입니다. 인스턴스마다 [CLS]와 [SEP], 그리고 "
+                  "컬레이트가 채운 패딩 자리를 세어 보세요(batch['attention_mask']가 0인 자리).",
+                  "-100은 [CLS], [SEP], 패딩 자리에만 붙습니다. 책의 패키지처럼 이 자리에 진짜 레이블 아이디를 주면 모델이 패딩을 "
+                  "맞히는 것까지 배우고 정확도가 부풀려집니다.",
+                  near={padding: "패딩 자리만 셌습니다. [CLS]와 [SEP]의 레이블은 무엇이었나요? "})

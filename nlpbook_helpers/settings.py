@@ -136,13 +136,14 @@ class Arguments:
     Notebook 01, 책에서는 이렇게 했습니다."""
 
     preset: str = _arg("offline", "이 인자들이 나온 프리셋(preset)의 이름: offline, offline-scratch, kcbert-nsmc, "
-                                  "kcbert-klue-nli")
+                                  "kcbert-klue-nli, kcbert-ner")
     pretrained_model_name: str = _arg("", "프리트레인 모델: 허깅페이스 허브 이름(beomi/kcbert-base) 또는 로컬 체크포인트 폴더")
     downstream_task_name: str = _arg("document-classification", "다운스트림 태스크(downstream task): document-"
-                                                                 "classification(문서 분류) 또는 pair-classification(문장 "
-                                                                 "쌍 분류); 명령줄에서는 --task")
+                                                                 "classification(문서 분류) pair-classification(문장 쌍 "
+                                                                 "분류), ner(개체명 인식); 명령줄에서는 --task")
     downstream_corpus_name: str = _arg("nsmc", "말뭉치 이름: <downstream_corpus_root_dir>/<이 이름>/ 폴더, Korpora로 "
-                                               "내려받을 말뭉치 (nsmc; 문장 쌍 분류는 klue-nli, kornli)")
+                                               "내려받을 말뭉치 (nsmc; 문장 쌍 분류는 klue-nli, kornli; "
+                                               "개체명 인식은 ner, naver_changwon_ner)")
     corpus_source: str = _arg("embedded", "말뭉치를 어디서: embedded(이 패키지가 쓰는 내장 말뭉치), korpora(NSMC를 "
                                           "내려받음), files(내 .csv/.tsv)")
     downstream_corpus_root_dir: str = _arg("", "말뭉치 파일의 상위 폴더: <이 폴더>/<downstream_corpus_name>/"
@@ -285,9 +286,15 @@ def _kcbert_klue_nli(home: Path) -> dict:
                 downstream_model_dir=str(home / "checkpoints" / "kcbert-klue-nli"), max_seq_length=64, epochs=5)
 
 
+def _kcbert_ner(home: Path) -> dict:
+    """The book's NER: kcbert-base on its <surface:TAG> corpus (max_seq_length 64, 3 epochs, as in the book)."""
+    return dict(_kcbert_nsmc(home), downstream_task_name="ner", downstream_corpus_name="ner",
+                downstream_model_dir=str(home / "checkpoints" / "kcbert-ner"), max_seq_length=64, epochs=3)
+
+
 PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsmc": _kcbert_nsmc}
 # the book's model on another task's corpus (the offline presets serve every task: see _task_values)
-TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli}
+TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli, "kcbert-ner": _kcbert_ner}
 
 
 def _task_values(preset: str, task: str | None, home: Path) -> dict:

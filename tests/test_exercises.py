@@ -237,3 +237,25 @@ def test_09_truncated_premise(capsys, stage):
     _, text = run(capsys, ex.check_truncated_premise, right + 1, tokenizer, premise, hypothesis, 20)
     assert "[SEP]가 두 번" in text
     three_ways(capsys, ex.check_truncated_premise, right, right + 3, tokenizer, premise, hypothesis, 20)
+
+
+def test_10_bio_labels_and_ignored_count(capsys):
+    from transformers import BertTokenizer
+
+    from nlpbook_helpers.ner_corpus import BOOK_TAGS, bio_names, strip_marks
+    from nlpbook_helpers.ner_data import make_ner_collate, NerDataset
+
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "이", "##서", "##아", "##가", "부산", "##에", "왔다"]
+    tokenizer = BertTokenizer(vocab={piece: i for i, piece in enumerate(pieces)}, do_lower_case=False)
+    names, example = bio_names(BOOK_TAGS), strip_marks("<이서아:PER>가 <부산:LOC>에 왔다")
+    right = ["B-PER", "I-PER", "I-PER", "O", "B-LOC", "O", "O"]      # 이 ##서 ##아 ##가 부산 ##에 왔다
+    three_ways(capsys, ex.check_bio_labels, right, ["B-PER"] * 7, tokenizer, example, names)
+    result, text = run(capsys, ex.check_bio_labels, ["O", *right, "O"], tokenizer, example, names)
+    assert result is False and "[CLS]와 [SEP]까지" in text
+    result, text = run(capsys, ex.check_bio_labels, right[:3] + ["I-PER"] + right[4:], tokenizer, example, names)
+    assert result is False and "1곳이 다릅니다(처음은 4번째" in text
+    dataset = NerDataset([example, strip_marks("왔다")], tokenizer, 16, names)
+    batch = make_ner_collate(tokenizer)([dataset[0], dataset[1]])     # 9 and 3 tokens: 6 pads
+    _, text = run(capsys, ex.check_ignored_count, 6, batch)
+    assert "패딩 자리만 셌습니다" in text
+    three_ways(capsys, ex.check_ignored_count, 10, 7, batch)

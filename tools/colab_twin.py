@@ -63,7 +63,7 @@ NOT_COLAB = {"torch": TORCH, "setuptools": "setuptools>=77.0.3,<82"}
 TEST_ONLY = ["nbval"]                     # what the test run needs and Colab lacks
 INSTALL_LINE = re.compile(r"^[ \t]*!pip install (.+)$", re.M)
 GIT_URL = re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+@[\w./-]+")
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def canon(name: str) -> str:

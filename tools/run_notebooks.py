@@ -1,6 +1,6 @@
 """Execute the notebooks in place, each top to bottom in a fresh kernel, as the nbval test run will.
 
-    python tools/run_notebooks.py                      # all notebooks/0*.ipynb
+    python tools/run_notebooks.py                      # all notebooks/[0-9][0-9]_*.ipynb
     python tools/run_notebooks.py notebooks/04_tokenizer.ipynb
 
 The kernel is the Python that runs this script (like `pytest --nbval --nbval-current-env`), started in the
@@ -69,12 +69,12 @@ def shown(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/0*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/[0-9][0-9]_*.ipynb")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
     parser.add_argument("--keep-home", action="store_true",
                         help="do not empty .nlpbook/test-home first (faster; outputs may then differ)")
     options = parser.parse_args(argv)
-    paths = options.notebooks or sorted((ROOT / "notebooks").glob("0*.ipynb"))
+    paths = options.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     print(prepare_test_environment(reset=not options.keep_home), flush=True)
     failed = []
     for path in paths:

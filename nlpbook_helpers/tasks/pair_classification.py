@@ -14,11 +14,10 @@ from pathlib import Path
 
 from transformers import AutoModelForSequenceClassification
 
-from ..corpus import Corpus, CorpusError, corpus_dir, fetch_with_korpora
-from ..files import build_lock
+from ..corpus import Corpus, CorpusError, corpus_dir
 from ..pair_corpus import KLUE_NLI_FILES, NLI_LABEL_NAMES_KO, read_klue_nli, read_kornli, write_embedded_nli
 from ..task import ClassificationTask
-from . import Task
+from . import Task, prepare_task_files
 
 __all__ = ["TASK", "KORNLI_FILES", "pair_files", "prepare_pair_corpus", "load_pair_corpus", "premise_and_hypothesis"]
 
@@ -37,34 +36,14 @@ def prepare_pair_corpus(args) -> Path:
     """Put the train and test files into corpus_dir(args) unless both are there (a file there is never touched):
     embedded → the offline pairs in KLUE-NLI's layout; korpora → Korpora fetches KorNLI; KLUE-NLI itself is not in
     Korpora: an error says where to get it."""
-    files, target = pair_files(args), corpus_dir(args)
-    missing = [path.name for path in files.values() if not path.is_file()]
-    if not missing:
-        return target
-    if args.corpus_source == "files":
-        raise CorpusError("corpus_source='files' (--corpus) reads your .csv/.tsv for document classification; for "
-                          f"pair classification put {' and '.join(path.name for path in files.values())} into "
-                          f"{target} (set downstream_corpus_root_dir) and use corpus_source='korpora'")
-    if args.corpus_source == "embedded":
-        if args.downstream_corpus_name == "kornli":
-            raise CorpusError("the embedded pairs come in KLUE-NLI's layout: set downstream_corpus_name='klue-nli' "
-                              "(or corpus_source='korpora' to download KorNLI)")
-        try:
-            write_embedded_nli(target, seed=args.seed)
-        except FileExistsError as error:
-            raise CorpusError(f"{target}: {Path(error.filename).name} is there, {' and '.join(missing)} missing, and "
-                              "it is not the embedded corpus: nothing was written. Fix: put the missing file beside it "
-                              "or move it away") from None
-        return target
-    if args.downstream_corpus_name != "kornli":
-        raise CorpusError(f"{target}: {' and '.join(missing)} missing. Korpora does not carry KLUE-NLI: download "
-                          f"{' and '.join(KLUE_NLI_FILES.values())} from {KLUE_SOURCE} into {target}, then run "
-                          "again; or set downstream_corpus_name='kornli' (Korpora downloads KorNLI)")
-    with build_lock(target):
-        missing = [name for name in missing if not (target / name).is_file()]
-        if missing:
-            fetch_with_korpora(args, target, missing, names=tuple(KORNLI_FILES.values()))
-    return target
+    return prepare_task_files(
+        args, pair_files(args), "pair classification", lambda target, seed: write_embedded_nli(target, seed=seed),
+        ("kornli", tuple(KORNLI_FILES.values())),
+        embedded_only="the embedded pairs come in KLUE-NLI's layout: set downstream_corpus_name='klue-nli' (or "
+                      "corpus_source='korpora' to download KorNLI)",
+        not_in_korpora=f"Korpora does not carry KLUE-NLI: download {' and '.join(KLUE_NLI_FILES.values())} from "
+                       f"{KLUE_SOURCE} into {corpus_dir(args)}, then run again; or set downstream_corpus_name='kornli' "
+                       "(Korpora downloads KorNLI)")
 
 
 def load_pair_corpus(args) -> Corpus:
