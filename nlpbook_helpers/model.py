@@ -154,7 +154,11 @@ def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str |
 
 def prepare_pretrained(args) -> str:
     """Make `args.pretrained_model_name` loadable: the offline presets install their local checkpoint (once).
+    A folder that `pretrain` wrote (pretraining_record.json, not an installed copy) is loaded as it is.
     Notebook 03, 프리트레인이란."""
+    folder = Path(args.pretrained_model_name).expanduser()
+    if (folder / "pretraining_record.json").is_file() and not (folder / RECIPE_FILE).is_file():
+        return args.pretrained_model_name
     if args.tiny_weights == "pretrained":
         install_shipped_checkpoint(args.pretrained_model_name, args.tiny_model)
     elif args.tiny_weights == "random":
