@@ -69,7 +69,7 @@ def _add_pretrain_command(commands) -> None:
     command.add_argument("--overwrite", action="store_true",
                          help="replace the model an earlier pretrain saved in --out (else it refuses before training)")
     for name, kind, text in (("steps", int, "optimizer steps"), ("documents", int, "training documents"),
-                             ("batch-size", int, "documents per batch"), ("learning-rate", float, "AdamW's peak LR"),
+                             ("batch-size", int, "documents per batch"), ("learning-rate", float, "AdamW's peak LR (--corpus from the shipped model: 2e-4)"),
                              ("seed", int, "seed of the corpus, the masks and the initial weights"),
                              ("report-every", int, "steps between progress lines"),
                              ("world-share", float, "share of film-fact paragraphs in the generated text"),
@@ -108,7 +108,7 @@ def _pretrain(options, argv: list[str] | None) -> int:
             import torch
 
             from .corpus import CorpusError
-            from .own_pretraining import pretrain_on_texts, read_texts
+            from .own_pretraining import CONTINUE_LEARNING_RATE, pretrain_on_texts, read_texts
 
             if options.threads:
                 torch.set_num_threads(options.threads)
@@ -117,6 +117,8 @@ def _pretrain(options, argv: list[str] | None) -> int:
             except CorpusError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 1
+            if not options.from_scratch and options.learning_rate is None:
+                changes["learning_rate"] = CONTINUE_LEARNING_RATE
             pretrain_on_texts(out, texts, stats, dataclasses.replace(plan, **changes), options.from_scratch,
                               command, options.overwrite)
         else:
