@@ -112,3 +112,26 @@ def test_interrupted_and_resumed_gives_the_same_model_and_the_result_fine_tunes(
     model, tokenizer = load_pretrained_model(args), load_tokenizer(args)
     assert model.config.vocab_size == len(tokenizer)
     assert json.loads((out / RECORD_FILE).read_text(encoding="utf-8"))["start"] == "random weights"
+
+
+def test_generated_text_of_every_task_holds_no_labeled_pair_or_review():
+    """The mixed pretraining text (pretrain --world-share/--pair-share): film facts and NLI-like texts, none of them
+    a pair (premise + hypothesis) of the labeled NLI corpus or holding a labeled review; shares 0: reviews only."""
+    from nlpbook_helpers.embedded_corpus import N_TEST, _labeled_finder
+    from nlpbook_helpers.pair_corpus import generate_nli_pairs
+    from nlpbook_helpers.pretraining_text import generated_documents, pair_documents, world_documents
+    from nlpbook_helpers.world import make_world
+
+    pairs = pair_documents(300)
+    assert len(pairs) == 300 and pairs == pair_documents(300)
+    test_pairs = generate_nli_pairs(N_TEST, 7, "test")
+    assert not {f"{p.premise} {p.hypothesis}" for p in test_pairs} & set(pairs)
+    contains_labeled = _labeled_finder(7)
+    assert not any(contains_labeled(text) for text in pairs)
+    facts = world_documents(50)
+    titles = [film.title for film in make_world(7).films]
+    assert all(any(title in text for title in titles) and text.count(".") >= 2 for text in facts)
+    mixed = generated_documents(100, 7, 0.1, 0.1)
+    assert len(mixed) == 100 and set(facts[:10]) <= set(mixed)
+    assert set(generate_pretraining_documents(80, 7)) <= set(mixed)
+    assert generated_documents(50, 7, 0, 0) == generate_pretraining_documents(50, 7)
