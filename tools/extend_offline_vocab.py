@@ -51,7 +51,7 @@ def main() -> int:
                               "made_by": "nlpbook_helpers.tokenizer.korean_alphabet (each as x and ##x)"},
                  "new_rows": f"resize_token_embeddings(mean_resizing=True), torch seed {SEED}; not pretrained"}
     record = json.loads((SHIPPED_MODEL / RECORD_FILE).read_text(encoding="utf-8"))
-    record.update(vocab_extension=extension, vocab_size=len(tokens))
+    record.update(vocab_extension=extension, vocab_size=len(tokens), vocab_sha256=sha(text))   # pretrained: in extension
     vocab_record = json.loads(OFFLINE_VOCAB.with_suffix(".json").read_text(encoding="utf-8"))
     vocab_record["extension"] = extension
     model.save_pretrained(SHIPPED_MODEL)
