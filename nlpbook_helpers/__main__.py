@@ -59,12 +59,21 @@ def _add_pretrain_command(commands) -> None:
     command.add_argument("--out", metavar="DIR", help="where to save it (default $NLPBOOK_HOME/models/tiny-kcbert-own;"
                                                       " the shipped one: nlpbook_helpers/assets/tiny-kcbert)")
     command.add_argument("--quick", action="store_true", help="a few thousand documents, a few dozen steps (tests)")
+    command.add_argument("--corpus", metavar="FILE|FOLDER",
+                         help="your unlabeled text: the text column of .csv/.tsv files, the lines of .txt files "
+                              "(NSMC's .txt: its document column); labels are ignored. Continues the shipped model's "
+                              "pretraining; resumes an interrupted run in --out")
+    command.add_argument("--set", action="append", default=[], metavar="text_column=NAME",
+                         help="with --corpus: the header of the text column (default document)")
+    command.add_argument("--from-scratch", action="store_true", help="with --corpus: start from random weights")
     command.add_argument("--overwrite", action="store_true",
                          help="replace the model an earlier pretrain saved in --out (else it refuses before training)")
     for name, kind, text in (("steps", int, "optimizer steps"), ("documents", int, "training documents"),
-                             ("batch-size", int, "documents per batch"), ("learning-rate", float, "AdamW's peak LR"),
+                             ("batch-size", int, "documents per batch"), ("learning-rate", float, "AdamW's peak LR (--corpus from the shipped model: 2e-4)"),
                              ("seed", int, "seed of the corpus, the masks and the initial weights"),
                              ("report-every", int, "steps between progress lines"),
+                             ("world-share", float, "share of film-fact paragraphs in the generated text"),
+                             ("pair-share", float, "share of NLI-like premise/hypothesis texts in the generated text"),
                              ("threads", int, "CPU threads for torch (its default: all cores)")):
         default = getattr(plan, name.replace("-", "_"), None)
         command.add_argument(f"--{name}", type=kind, help=text if default is None else f"{text} (default {default})")
@@ -80,25 +89,48 @@ def _pretrain(options, argv: list[str] | None) -> int:
 
     plan = QUICK_PLAN if options.quick else PretrainingPlan()
     changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
-                                                         "report_every") if getattr(options, name) is not None}
+                                                         "report_every", "world_share", "pair_share")
+               if getattr(options, name) is not None}
     bad = [f"--{name.replace('_', '-')} {value}" for name, value in {**changes, "threads": options.threads}.items()
-           if value is not None and not value > 0]
+           if value is not None and not (0 <= value < 0.5 if name.endswith("share") else value > 0)]
     if bad:
-        print(f"error: {', '.join(bad)}: must be > 0", file=sys.stderr)
+        print(f"error: {', '.join(bad)}: must be > 0 (a share: 0 to 0.5)", file=sys.stderr)
         return 2
     out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kcbert-own"
     command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    settings = dict(pair.partition("=")[::2] for pair in options.set)
+    if set(settings) - {"text_column"} or (settings or options.from_scratch) and not options.corpus:
+        print("error: pretrain takes --set text_column=NAME (and --from-scratch) only together with --corpus",
+              file=sys.stderr)
+        return 2
     try:
-        pretrain(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads,
-                 overwrite=options.overwrite)
+        if options.corpus:
+            import torch
+
+            from .corpus import CorpusError
+            from .own_pretraining import CONTINUE_LEARNING_RATE, pretrain_on_texts, read_texts
+
+            if options.threads:
+                torch.set_num_threads(options.threads)
+            try:
+                texts, stats = read_texts(options.corpus, settings.get("text_column", "document"))
+            except CorpusError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+            if not options.from_scratch and options.learning_rate is None:
+                changes["learning_rate"] = CONTINUE_LEARNING_RATE
+            pretrain_on_texts(out, texts, stats, dataclasses.replace(plan, **changes), options.from_scratch,
+                              command, options.overwrite)
+        else:
+            pretrain(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads,
+                     overwrite=options.overwrite)
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except RunInterrupted as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    print(f"fine-tune it: python -m nlpbook_helpers train --preset offline --set pretrained_model_name={out} "
-          "--set tiny_weights=''")
+    print(f"fine-tune it: python -m nlpbook_helpers train --set pretrained_model_name={out}")
     return 0
 
 
@@ -160,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build-vocab", help="(maintainers) retrain the offline WordPiece vocabulary on the "
                                                     "pretraining corpus")
     build.add_argument("--out", required=True)
-    build.add_argument("--vocab-size", type=int, default=8000)
+    build.add_argument("--vocab-size", type=int, default=30_000)
     _add_pretrain_command(commands)
     options = parser.parse_args(argv)
 
@@ -244,18 +276,22 @@ def _prepare(args, step) -> int:
 
 def _build_vocab(out: str, vocab_size: int) -> int:
     """Train the offline WordPiece vocabulary on the pretraining corpus (the text the tiny BERT learns from)."""
+    import hashlib
     import json
 
     import tokenizers
 
     from .pretraining import PretrainingPlan, describe_corpus, pretraining_corpus
-    from .tokenizer import train_wordpiece_vocab
+    from .tokenizer import korean_alphabet, train_wordpiece_vocab
 
     plan = PretrainingPlan()
     train, heldout = pretraining_corpus(plan)
-    path = train_wordpiece_vocab(train + heldout, vocab_size, out)
+    alphabet = korean_alphabet()
+    path = train_wordpiece_vocab(train + heldout, vocab_size, out, alphabet=alphabet)
     record = {"trained_on": "the pretraining corpus (train and held-out documents)",
               "corpus": describe_corpus(plan, train + heldout), "vocab_size_asked": vocab_size,
+              "alphabet": {"characters": len(alphabet), "sha256": hashlib.sha256("".join(alphabet).encode()).hexdigest(),
+                           "made_by": "nlpbook_helpers.tokenizer.korean_alphabet (each as x and ##x)"},
               "tokenizers": tokenizers.__version__}
     Path(path).with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path}: {sum(1 for _ in open(path, encoding='utf-8'))} tokens")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import logging
 import os
 import random
 from pathlib import Path
@@ -32,7 +33,7 @@ except ImportError:                 # Windows: no advisory locks; runs are not m
     fcntl = None
 
 __all__ = ["reserve_run", "release_run", "run_in_use", "runs_locked_until_end", "rng_state", "set_rng_state",
-           "AtomicCheckpointIO", "RunInterrupted", "stopped_by_signal", "build_trainer"]
+           "AtomicCheckpointIO", "RunInterrupted", "stopped_by_signal", "build_trainer", "quiet_lightning"]
 
 _held: dict[str, int] = {}          # run folder → descriptor of the flock this process holds on it
 _scopes: list[set[str]] = []        # open runs_locked_until_end scopes: the folders each releases when it ends
@@ -184,3 +185,17 @@ def build_trainer(options: dict) -> pl.Trainer:
                                  "accelerator=cpu") from None
         raise ArgumentsError(f"accelerator={accelerator!r}, devices={devices!r}: Lightning refuses them ({first}). "
                              "Fix: --set accelerator=auto --set devices=auto") from None
+
+
+@contextlib.contextmanager
+def quiet_lightning():
+    """Lightning's info lines ("GPU available", "`Trainer.fit` stopped") off for many short runs; warnings stay."""
+    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning_fabric")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)

@@ -2,9 +2,7 @@
 a few labeled reviews, for the pretrained tiny BERT and its random-weight twin. views/label_curve.py draws it."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
 import math
 import random
 import time
@@ -15,6 +13,7 @@ import pytorch_lightning as pl
 
 from .corpus import Example
 from .data import NsmcDataset, make_dataloader
+from .guards import quiet_lightning
 from .model import load_pretrained_model
 from .settings import Arguments, resolve_precision
 from .stages import restore
@@ -66,20 +65,6 @@ def _fit_and_test(args, train_examples: Sequence[Example], test_loader, tokenize
     return float(metrics["test_acc"]), int(trainer.global_step)
 
 
-@contextlib.contextmanager
-def _quiet_lightning():
-    """Lightning's info lines ("GPU available", "`Trainer.fit` stopped") off for many short runs; warnings stay."""
-    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning_fabric")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
-
-
 def label_curve(args_by_name: Mapping[str, Arguments], sizes: Sequence[int | str], seeds: Sequence[int],
                 min_steps: int = 60, report: Callable[[dict], None] | None = None) -> list[dict]:
     """Test accuracy after fine-tuning each model on `size` labeled training reviews, for every size and seed
@@ -102,7 +87,7 @@ def label_curve(args_by_name: Mapping[str, Arguments], sizes: Sequence[int | str
             for seed in seeds:
                 started = time.perf_counter()
                 subset = labeled_subset(corpus.train, count, seed)
-                with _quiet_lightning():
+                with quiet_lightning():
                     accuracy, steps = _fit_and_test(dataclasses.replace(args, seed=seed), subset, test_loader,
                                                     tokenizer, min_steps)
                 row = {"model": name, "labels": len(subset), "seed": seed, "test_acc": accuracy, "steps": steps,

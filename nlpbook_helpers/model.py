@@ -32,7 +32,7 @@ OFFLINE_VOCAB = ASSETS / "offline_vocab.txt"
 SHIPPED_MODEL = ASSETS / "tiny-kcbert"      # written by `python -m nlpbook_helpers pretrain --out <this folder>`
 PRETRAIN_COMMAND = "python -m nlpbook_helpers pretrain --out nlpbook_helpers/assets/tiny-kcbert"
 RECIPE_FILE = "nlpbook_recipe.json"
-RECIPE_VERSION = 2                          # 2: the random build saves BertForMaskedLM (1 saved BertModel)
+RECIPE_VERSION = 3                          # 3: an extended vocabulary grows the table (2: BertForMaskedLM, 1: BertModel)
 
 
 class ModelLoadError(OSError):
@@ -53,12 +53,35 @@ def _built_recipe(directory: Path) -> dict | None:
 
 def tiny_bert(dims: dict, seed: int, vocab_file: str | Path = OFFLINE_VOCAB) -> BertForMaskedLM:
     """The offline tiny BERT with random weights (seeded, without disturbing the caller's random state).
-    Notebook 03, 작은 BERT와 kcbert-base 비교."""
+    Notebook 03, 작은 BERT와 kcbert-base 비교.
+    An extended vocabulary (tools/extend_offline_vocab.py) is built as the shipped model's was: the model of the
+    pretrained vocabulary, then its embedding table grown by `resize_token_embeddings` (seeded) — so offline-scratch
+    stays the weights pretraining started from, for every token the pretrained vocabulary has.
+    """
     vocab_size = sum(1 for line in Path(vocab_file).read_text(encoding="utf-8").splitlines() if line)
-    config = BertConfig(vocab_size=vocab_size, type_vocab_size=2, pad_token_id=0, **dims)
+    base_size = _extended_from(Path(vocab_file)) or vocab_size
+    config = BertConfig(vocab_size=base_size, type_vocab_size=2, pad_token_id=0, **dims)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return BertForMaskedLM(config)
+        model = BertForMaskedLM(config)
+        if base_size != vocab_size:
+            torch.manual_seed(seed)
+            verbosity = transformers_logging.get_verbosity()
+            transformers_logging.set_verbosity_error()      # its note on how new rows are drawn: said above
+            try:
+                model.resize_token_embeddings(vocab_size, mean_resizing=True)
+            finally:
+                transformers_logging.set_verbosity(verbosity)
+        return model
+
+
+def _extended_from(vocab_file: Path) -> int | None:
+    """The pretrained vocabulary's size when `vocab_file` is the extension its .json records, else None."""
+    try:
+        extension = json.loads(vocab_file.with_suffix(".json").read_text(encoding="utf-8")).get("extension") or {}
+    except (OSError, ValueError):
+        return None
+    return extension.get("from_vocab_size") if extension.get("vocab_sha256") == _sha256(vocab_file) else None
 
 
 def save_tokenizer_files(folder: Path, vocab_file: str | Path, max_length: int) -> None:
@@ -154,7 +177,11 @@ def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str |
 
 def prepare_pretrained(args) -> str:
     """Make `args.pretrained_model_name` loadable: the offline presets install their local checkpoint (once).
+    A folder that `pretrain` wrote (pretraining_record.json, not an installed copy) is loaded as it is.
     Notebook 03, 프리트레인이란."""
+    folder = Path(args.pretrained_model_name).expanduser()
+    if (folder / "pretraining_record.json").is_file() and not (folder / RECIPE_FILE).is_file():
+        return args.pretrained_model_name
     if args.tiny_weights == "pretrained":
         install_shipped_checkpoint(args.pretrained_model_name, args.tiny_model)
     elif args.tiny_weights == "random":

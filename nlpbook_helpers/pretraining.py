@@ -24,16 +24,17 @@ from transformers import BertTokenizer, DataCollatorForLanguageModeling, get_lin
 from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.utils import logging as transformers_logging
 
-from .embedded_corpus import generate_pretraining_documents
+from .pretraining_text import generated_documents
 from .files import build_lock, make_temp_dir, match_umask, remove_leftovers
 from .guards import stopped_by_signal
 from .model import OFFLINE_VOCAB, save_tokenizer_files, tiny_bert
 from .settings import TINY_MODEL
 
-__all__ = ["PretrainingPlan", "QUICK_PLAN", "RECORD_FILE", "PROBE_DOCUMENTS", "pretraining_corpus", "text_sha256",
+__all__ = ["PretrainingPlan", "QUICK_PLAN", "RECORD_FILE", "RUN_FILE", "PROBE_DOCUMENTS", "pretraining_corpus", "text_sha256",
            "describe_corpus", "offline_tokenizer", "masked_lm_loss", "MaskedLMTask", "pretrain"]
 
 RECORD_FILE = "pretraining_record.json"
+RUN_FILE = "pretraining_run.json"      # an unfinished `pretrain --corpus` run (own_pretraining.py): it can continue
 PROBE_DOCUMENTS = 1000
 
 
@@ -43,6 +44,8 @@ class PretrainingPlan:
 
     documents: int = 50_000            # 2–4 reviews each: at least 100,000 reviews
     heldout_documents: int = 500       # the last ones, never trained on: held-out masked-LM loss
+    world_share: float = 0.0           # of the documents: film facts (pretraining_text.py); 0: reviews only,
+    pair_share: float = 0.0            # NLI-like pairs; the shipped run: 0 and 0 (see docs/pretraining.md)
     steps: int = 2_400
     batch_size: int = 128
     learning_rate: float = 1e-3
@@ -58,8 +61,9 @@ QUICK_PLAN = PretrainingPlan(documents=2_000, heldout_documents=100, steps=30, b
 
 
 def pretraining_corpus(plan: PretrainingPlan) -> tuple[list[str], list[str]]:
-    """(train documents, held-out documents): generate_pretraining_documents(documents + heldout, seed), split."""
-    documents = generate_pretraining_documents(plan.documents + plan.heldout_documents, plan.seed)
+    """(train documents, held-out documents): generated_documents(documents + heldout, seed, shares), split."""
+    documents = generated_documents(plan.documents + plan.heldout_documents, plan.seed, plan.world_share,
+                                    plan.pair_share)
     return documents[:plan.documents], documents[plan.documents:]
 
 
@@ -74,12 +78,15 @@ def text_sha256(documents: list[str]) -> str:
 def describe_corpus(plan: PretrainingPlan, documents: list[str]) -> dict:
     """How the pretraining text was made, for the records of the vocabulary and of the model. `probe` is the hash
     of the first PROBE_DOCUMENTS documents the generator makes: a check that takes a moment, not seconds."""
-    return {"generator": "nlpbook_helpers.embedded_corpus.generate_pretraining_documents",
-            "arguments": {"n": plan.documents + plan.heldout_documents, "seed": plan.seed},
+    mixed = plan.world_share or plan.pair_share
+    return {"generator": "nlpbook_helpers." + ("pretraining_text.generated_documents" if mixed else
+                                               "embedded_corpus.generate_pretraining_documents"),
+            "arguments": {"n": plan.documents + plan.heldout_documents, "seed": plan.seed,
+                          **({"world_share": plan.world_share, "pair_share": plan.pair_share} if mixed else {})},
             "sha256": text_sha256(documents), "documents": len(documents),
-            "reviews_at_least": 2 * len(documents),                  # 2–4 reviews per document
             "probe": {"n": PROBE_DOCUMENTS,
-                      "sha256": text_sha256(generate_pretraining_documents(PROBE_DOCUMENTS, plan.seed))}}
+                      "sha256": text_sha256(generated_documents(PROBE_DOCUMENTS, plan.seed, plan.world_share,
+                                                                plan.pair_share))}}
 
 
 def masked_lm_loss(model, batch: dict) -> torch.Tensor:
@@ -108,6 +115,13 @@ class MaskedLMTask(pl.LightningModule):
         self.log("train_loss", loss, on_step=True, on_epoch=False)
         return loss
 
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["nlpbook_torch_rng"] = torch.get_rng_state()      # dropout continues the same after a resume
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if "nlpbook_torch_rng" in checkpoint:
+            torch.set_rng_state(checkpoint["nlpbook_torch_rng"])
+
     def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         loss = self.model(**batch).loss          # mean over the masked tokens of this batch
         self.log("heldout_loss", loss, on_epoch=True, batch_size=int((batch["labels"] != -100).sum()))
@@ -134,6 +148,12 @@ class _Progress(pl.Callback):
     def on_train_batch_end(self, trainer, task, outputs, batch, batch_idx) -> None:
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
         self.recent = (self.recent + [float(loss)])[-self.plan.report_every:]
+
+    def state_dict(self) -> dict:                # in the checkpoint: a resumed run keeps its curve
+        return {"recent": self.recent, "curve": self.curve}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.recent, self.curve = list(state_dict["recent"]), list(state_dict["curve"])
 
     def on_validation_end(self, trainer, task) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":     # not the evaluations before and after fit
@@ -236,7 +256,8 @@ def _versions() -> dict:
 def _check_out(out: Path, overwrite: bool) -> None:
     """Refuse before training (not after 20 minutes) to replace a folder that pretrain did not write, or, unless
     `overwrite`, a model that an earlier pretrain saved there."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / RECORD_FILE).is_file())):
+    written = (out / RECORD_FILE).is_file() or (out / RUN_FILE).is_file()
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not written)):
         raise FileExistsError(f"{out} exists and was not written by pretrain (no {RECORD_FILE}): move it away or "
                               "choose another --out")
     if not overwrite and (out / RECORD_FILE).is_file():

@@ -9,7 +9,14 @@ from transformers import BertTokenizer
 from .files import write_atomically
 from .settings import hub_unreachable, model_source
 
-__all__ = ["TokenizerError", "load_tokenizer", "check_vocab_matches", "train_wordpiece_vocab"]
+__all__ = ["TokenizerError", "load_tokenizer", "check_vocab_matches", "korean_alphabet", "extend_vocab",
+           "train_wordpiece_vocab"]
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# Symbols and emoji people put in Korean reviews (besides ASCII): each becomes a token of its own, never [UNK].
+SYMBOLS = ("…‥·ㆍ‘’“”〃~～♥♡❤★☆♪♬♩→←↑↓↔「」『』《》〈〉【】〔〕※○●◎◇◆□■△▲▽▼♂♀℃°％！？，．：；（）＾＿"
+           "ㅡ─━│♧♣♠♤☞☜✔✓✗✖✨⭐🌟💯🔥💕💖💗💔💘💙💜💛💚🖤👍👎👏👌🙌👊✌🙏👀💩🤔🤣🤗🤩🤭🤫🤬🤮🤦🤷🥰🥲🥹🥺🥱🥳🫠🫶🎬🎥🍿"
+           "\ufe0f")       # U+FE0F asks for the emoji look of the symbol before it (❤️ is ❤ + U+FE0F)
 
 
 class TokenizerError(OSError):
@@ -50,24 +57,56 @@ def check_vocab_matches(tokenizer, model) -> None:
                              f"{model.config.vocab_size} rows: load both from the same pretrained_model_name")
 
 
+def korean_alphabet() -> list[str]:
+    """The characters every vocabulary of this project has as tokens (each also as ##x, inside a word): all 11,172
+    Hangul syllables (가..힣), the compatibility jamo (ㅋ, ㅠ, ...), printable ASCII, Latin-1 letters, SYMBOLS
+    and the emoji faces U+1F600..U+1F64F. Notebook 04, `offline` 어휘 집합은 어떻게 만들었나."""
+    ranges = ((0xAC00, 0xD7A4), (0x3131, 0x318F), (0x21, 0x7F), (0xC0, 0x100), (0x1F600, 0x1F650))
+    characters = [chr(code) for start, stop in ranges for code in range(start, stop)] + list(SYMBOLS)
+    return list(dict.fromkeys(c for c in characters if c not in "×÷"))
+
+
+def extend_vocab(tokens: list[str], alphabet: Iterable[str]) -> list[str]:
+    """`tokens` (ids kept) + every character of `alphabet` they lack, as x and as ##x: a word that used to be all
+    [UNK] is spelled piece by piece, and a text the old tokens could spell gets the very same ids (WordPiece takes
+    the longest match, and the new tokens are single characters). Notebook 04, `offline` 어휘 집합은 어떻게 만들었나."""
+    known = set(tokens)
+    return tokens + [token for c in dict.fromkeys(alphabet) for token in (c, f"##{c}") if token not in known]
+
+
 def train_wordpiece_vocab(texts: Iterable[str], vocab_size: int, out_file: str | Path,
-                          min_frequency: int = 2) -> Path:
+                          min_frequency: int = 2, alphabet: Iterable[str] = ()) -> Path:
     """Train a cased WordPiece vocabulary with the `tokenizers` library and write it as vocab.txt.
 
     `lowercase=False, strip_accents=False`: accent stripping would break Hangul syllables into jamo.
+    `alphabet`: characters that become tokens whether the text has them or not, each both as `x` (starting a
+    word) and `##x` (inside one): a word with a character the vocabulary lacks is all [UNK]. The alphabet is part
+    of `vocab_size`; the rest goes to the longest pieces the text needs (trained twice to hit the size exactly).
     The result is not byte-identical from run to run (ties in the merge order), which is why the offline
     preset ships the vocabulary it was built with instead of training a new one on each machine.
     Notebook 04, `offline` 어휘 집합은 어떻게 만들었나.
     """
-    from tokenizers import BertWordPieceTokenizer
-
-    wordpiece = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True,
-                                       handle_chinese_chars=True)
-    wordpiece.train_from_iterator(list(texts), vocab_size=vocab_size, min_frequency=min_frequency,
-                                  limit_alphabet=3000, show_progress=False,
-                                  special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
-    vocab = wordpiece.get_vocab()
+    texts, alphabet = list(texts), list(dict.fromkeys(alphabet))
+    vocab = _wordpiece(texts, vocab_size, min_frequency, alphabet)
+    missing = [f"##{c}" for c in alphabet if f"##{c}" not in vocab]
+    if missing:
+        if vocab_size - len(missing) < len(SPECIAL_TOKENS) + len(alphabet):
+            raise ValueError(f"vocab_size={vocab_size} is too small for an alphabet of {len(alphabet)} characters "
+                             f"(each also as ##x): use at least {len(SPECIAL_TOKENS) + 2 * len(alphabet)}")
+        vocab = _wordpiece(texts, vocab_size - len(missing), min_frequency, alphabet)
+        vocab.update({token: len(vocab) + i for i, token in enumerate(t for t in missing if t not in vocab)})
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f"{token}\n" for token in sorted(vocab, key=vocab.get))
     return write_atomically(out_file, lambda stream: stream.write(text.encode("utf-8")))   # never half a vocab
+
+
+def _wordpiece(texts: list[str], vocab_size: int, min_frequency: int, alphabet: list[str]) -> dict[str, int]:
+    from tokenizers import BertWordPieceTokenizer
+
+    wordpiece = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True,
+                                       handle_chinese_chars=True)
+    wordpiece.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=min_frequency,
+                                  limit_alphabet=len(alphabet) + 3000, initial_alphabet=alphabet,
+                                  show_progress=False, special_tokens=SPECIAL_TOKENS)
+    return wordpiece.get_vocab()

@@ -84,7 +84,7 @@ def test_command_line_runs_all_stages(offline_home, tmp_path):
     assert stages[0].startswith("[1/7] 설정: 프리셋 offline, 에포크 1번, 배치 크기 32 (")
     assert stages[1].startswith("[2/7] 말뭉치: 학습 600개 / 테스트 200개 리뷰 (")
     assert stages[2].startswith("[3/7] 프리트레인 모델: ") and "파라미터 " in stages[2]
-    assert stages[3].startswith("[4/7] 토크나이저: 어휘 집합 토큰 8000개 (")
+    assert stages[3].startswith("[4/7] 토크나이저: 어휘 집합 토큰 30211개 (")
     assert stages[4].startswith("[5/7] 데이터 로더: 학습 배치 19개 / 테스트 배치 7개 (동적 패딩) (")
     assert stages[5].startswith("[6/7] 태스크: AdamW 학습률 0.001, 워밍업 10% 뒤 선형 감소 (")
     assert stages[6].startswith("[7/7] 학습 끝: 테스트 정확도 0.") and "파인튜닝한 모델 저장: " in stages[6]
