@@ -59,6 +59,8 @@ def _add_pretrain_command(commands) -> None:
     command.add_argument("--out", metavar="DIR", help="where to save it (default $NLPBOOK_HOME/models/tiny-kcbert-own;"
                                                       " the shipped one: nlpbook_helpers/assets/tiny-kcbert)")
     command.add_argument("--quick", action="store_true", help="a few thousand documents, a few dozen steps (tests)")
+    command.add_argument("--task", choices=("document-classification", "generation"), default="document-classification",
+                         help="generation: causal-LM pretraining of the tiny GPT (default: the tiny BERT, masked LM)")
     command.add_argument("--overwrite", action="store_true",
                          help="replace the model an earlier pretrain saved in --out (else it refuses before training)")
     for name, kind, text in (("steps", int, "optimizer steps"), ("documents", int, "training documents"),
@@ -78,6 +80,8 @@ def _pretrain(options, argv: list[str] | None) -> int:
     from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
     from .settings import nlpbook_home
 
+    if options.task == "generation":
+        return _pretrain_gpt(options, argv)
     plan = QUICK_PLAN if options.quick else PretrainingPlan()
     changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
                                                          "report_every") if getattr(options, name) is not None}
@@ -98,6 +102,30 @@ def _pretrain(options, argv: list[str] | None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
     print(f"fine-tune it: python -m nlpbook_helpers train --preset offline --set pretrained_model_name={out} "
+          "--set tiny_weights=''")
+    return 0
+
+
+def _pretrain_gpt(options, argv: list[str] | None) -> int:
+    """`pretrain --task generation`: the tiny GPT (gpt_pretraining.py), saved in kogpt2's layout."""
+    import dataclasses
+    import shlex
+
+    from .gpt_pretraining import QUICK_GPT_PLAN, GptPretrainingPlan, pretrain_gpt
+    from .settings import nlpbook_home
+
+    plan = QUICK_GPT_PLAN if options.quick else GptPretrainingPlan()
+    changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
+                                                         "report_every") if getattr(options, name) is not None}
+    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kogpt2-own"
+    command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    try:
+        pretrain_gpt(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads,
+                     overwrite=options.overwrite)
+    except FileExistsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"fine-tune it: python -m nlpbook_helpers train --task generation --set pretrained_model_name={out} "
           "--set tiny_weights=''")
     return 0
 
