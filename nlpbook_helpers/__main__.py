@@ -80,8 +80,11 @@ def _pretrain(options, argv: list[str] | None) -> int:
     from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
     from .settings import nlpbook_home
 
-    if options.task == "generation":
-        return _pretrain_gpt(options, argv)
+    folder, train_task = "tiny-kcbert-own", "--preset offline"
+    if options.task == "generation":        # the tiny GPT (gpt_pretraining.py), saved in kogpt2's layout
+        from .gpt_pretraining import QUICK_GPT_PLAN as QUICK_PLAN, GptPretrainingPlan as PretrainingPlan
+        from .gpt_pretraining import pretrain_gpt as pretrain
+        folder, train_task = "tiny-kogpt2-own", "--task generation"
     plan = QUICK_PLAN if options.quick else PretrainingPlan()
     changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
                                                          "report_every") if getattr(options, name) is not None}
@@ -90,7 +93,7 @@ def _pretrain(options, argv: list[str] | None) -> int:
     if bad:
         print(f"error: {', '.join(bad)}: must be > 0", file=sys.stderr)
         return 2
-    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kcbert-own"
+    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / folder
     command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
         pretrain(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads,
@@ -101,31 +104,7 @@ def _pretrain(options, argv: list[str] | None) -> int:
     except RunInterrupted as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    print(f"fine-tune it: python -m nlpbook_helpers train --preset offline --set pretrained_model_name={out} "
-          "--set tiny_weights=''")
-    return 0
-
-
-def _pretrain_gpt(options, argv: list[str] | None) -> int:
-    """`pretrain --task generation`: the tiny GPT (gpt_pretraining.py), saved in kogpt2's layout."""
-    import dataclasses
-    import shlex
-
-    from .gpt_pretraining import QUICK_GPT_PLAN, GptPretrainingPlan, pretrain_gpt
-    from .settings import nlpbook_home
-
-    plan = QUICK_GPT_PLAN if options.quick else GptPretrainingPlan()
-    changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
-                                                         "report_every") if getattr(options, name) is not None}
-    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kogpt2-own"
-    command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
-    try:
-        pretrain_gpt(out, dataclasses.replace(plan, **changes), command=command, threads=options.threads,
-                     overwrite=options.overwrite)
-    except FileExistsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"fine-tune it: python -m nlpbook_helpers train --task generation --set pretrained_model_name={out} "
+    print(f"fine-tune it: python -m nlpbook_helpers train {train_task} --set pretrained_model_name={out} "
           "--set tiny_weights=''")
     return 0
 
@@ -165,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                              help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
                                   "(the same model with random weights) or kcbert-nsmc (the book's, downloaded); "
                                   "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification); kcbert-ner: "
-                                  "on the book's NER corpus (ner)")
+                                  "on the book's NER corpus (ner); kogpt2-nsmc: the book's GPT on NSMC (generation)")
         command.add_argument("--task", choices=list(TASKS), metavar="NAME",
                              help="the task the seven stages serve (default document-classification, or the "
                                   "preset's): " + ", ".join(TASKS) + "; each is described below")

@@ -23,7 +23,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForLan
 from ..corpus import NSMC_LABELS, corpus_files, download_corpus
 from ..data import review_text
 from ..gpt_pretraining import encode_with_eos
-from ..task import make_optimizer, make_scheduler
+from ..task import ClassificationTask
 from . import Task
 from .document_classification import load_checked_corpus
 
@@ -180,10 +180,7 @@ class GenerationTask(pl.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.before = dict(checkpoint.get("generation_before", {}))
 
-    def configure_optimizers(self):
-        optimizer = make_optimizer(self.model, self.args.learning_rate, self.args.weight_decay)
-        scheduler = make_scheduler(optimizer, int(self.trainer.estimated_stepping_batches), self.args.warmup_ratio)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+    configure_optimizers = ClassificationTask.configure_optimizers    # AdamW, warmup then linear decay (notebook 06)
 
 
 def result_lines(metrics: dict) -> list[str]:
