@@ -202,3 +202,21 @@ def test_the_pretrain_command_saves_a_gpt_in_kogpt2s_layout(tmp_path, capsys):
     assert len(tokenizer) == model.config.vocab_size and model.config.pad_token_id == tokenizer.pad_token_id
     assert main(["pretrain", "--task", "generation", "--quick", "--out", str(out)]) == 1     # no overwrite
     assert "already holds a model" in capsys.readouterr().err
+
+
+def test_the_exercise_checkers_compute_their_answers(shipped):
+    from nlpbook_helpers.exercises import check_greedy_token, check_loss_positions, check_nucleus_size
+
+    model, tokenizer = shipped
+    dataset = GenerationDataset([Example("1", "정말 최고의 영화", 1), Example("2", "별로", 0)], tokenizer, 48)
+    batch = make_lm_collate(tokenizer, make_arguments("offline", downstream_task_name="generation"))(
+        [dataset[0], dataset[1]])
+    real = len(dataset[1]["input_ids"])
+    assert check_loss_positions(None, batch, 1) is None
+    assert check_loss_positions(real, batch, 1) is False and check_loss_positions(real - 1, batch, 1) is True
+    greedy = generate_text(model, tokenizer, "부정", Decoding(strategy="greedy", max_new_tokens=1))[2:]
+    assert check_greedy_token(greedy.strip(), model, tokenizer, "부정") is True
+    assert check_greedy_token(" 없는말", model, tokenizer, "부정") is False
+    left = next_token_probabilities(model, tokenizer, "긍정", Decoding(top_k=0, top_p=0.5), k=len(tokenizer))
+    assert check_nucleus_size(len(left), model, tokenizer, "긍정", 0.5) is True
+    assert check_nucleus_size(len(left) + 1, model, tokenizer, "긍정", 0.5) is False

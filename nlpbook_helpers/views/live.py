@@ -44,8 +44,8 @@ class LiveLossPlot(pl.Callback):
         labels = getattr(getattr(getattr(pl_module, "model", None), "config", None), "num_labels", 2)
         self.chance = 1 / labels
         self.accuracy = hasattr(pl_module, "val_acc")      # a classification; generation logs no accuracy
-        measured = "검증 손실·정확도" if self.accuracy else "검증 손실"
-        header = (f"학습 손실(train loss)은 {self.every_n_steps} 스텝마다, {measured}는 에포크마다 아래 그림이 "
+        measured = "검증 손실·정확도는" if self.accuracy else "검증 손실은"
+        header = (f"학습 손실(train loss)은 {self.every_n_steps} 스텝마다, {measured} 에포크마다 아래 그림이 "
                   "그 자리에서 새로 그려집니다.")
         display(TextHTML(f'<div class="nlpbook-live-loss"><b>학습 곡선</b>: {header}</div>', f"학습 곡선: {header}"))
         self.handle = display(self._image(), display_id=True)
