@@ -66,6 +66,8 @@ def _add_pretrain_command(commands) -> None:
     command.add_argument("--set", action="append", default=[], metavar="text_column=NAME",
                          help="with --corpus: the header of the text column (default document)")
     command.add_argument("--from-scratch", action="store_true", help="with --corpus: start from random weights")
+    command.add_argument("--task", choices=("document-classification", "generation"), default="document-classification",
+                         help="generation: causal-LM pretraining of the tiny GPT (default: the tiny BERT, masked LM)")
     command.add_argument("--overwrite", action="store_true",
                          help="replace the model an earlier pretrain saved in --out (else it refuses before training)")
     for name, kind, text in (("steps", int, "optimizer steps"), ("documents", int, "training documents"),
@@ -87,6 +89,11 @@ def _pretrain(options, argv: list[str] | None) -> int:
     from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
     from .settings import nlpbook_home
 
+    folder, train_task = "tiny-kcbert-own", "--preset offline"
+    if options.task == "generation":        # the tiny GPT (gpt_pretraining.py), saved in kogpt2's layout
+        from .gpt_pretraining import QUICK_GPT_PLAN as QUICK_PLAN, GptPretrainingPlan as PretrainingPlan
+        from .gpt_pretraining import pretrain_gpt as pretrain
+        folder, train_task = "tiny-kogpt2-own", "--task generation"
     plan = QUICK_PLAN if options.quick else PretrainingPlan()
     changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
                                                          "report_every", "world_share", "pair_share")
@@ -96,8 +103,13 @@ def _pretrain(options, argv: list[str] | None) -> int:
     if bad:
         print(f"error: {', '.join(bad)}: must be > 0 (a share: 0 to 0.5)", file=sys.stderr)
         return 2
-    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / "tiny-kcbert-own"
+    out = Path(options.out).expanduser().resolve() if options.out else nlpbook_home() / "models" / folder
     command = "python -m nlpbook_helpers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if options.task == "generation" and (options.corpus or options.world_share is not None
+                                         or options.pair_share is not None):
+        print("error: --corpus, --world-share and --pair-share pretrain the tiny BERT (masked LM); the tiny GPT "
+              "(--task generation) pretrains on the generated text only", file=sys.stderr)
+        return 2
     settings = dict(pair.partition("=")[::2] for pair in options.set)
     if set(settings) - {"text_column"} or (settings or options.from_scratch) and not options.corpus:
         print("error: pretrain takes --set text_column=NAME (and --from-scratch) only together with --corpus",
@@ -130,7 +142,11 @@ def _pretrain(options, argv: list[str] | None) -> int:
     except RunInterrupted as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    print(f"fine-tune it: python -m nlpbook_helpers train --set pretrained_model_name={out}")
+    if options.task == "generation":
+        print(f"fine-tune it: python -m nlpbook_helpers train {train_task} --set pretrained_model_name={out} "
+              "--set tiny_weights=''")
+    else:
+        print(f"fine-tune it: python -m nlpbook_helpers train --set pretrained_model_name={out}")
     return 0
 
 
@@ -169,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                              help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
                                   "(the same model with random weights) or kcbert-nsmc (the book's, downloaded); "
                                   "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification); kcbert-ner: "
-                                  "on the book's NER corpus (ner)")
+                                  "on the book's NER corpus (ner); kogpt2-nsmc: the book's GPT on NSMC (generation)")
         command.add_argument("--task", choices=list(TASKS), metavar="NAME",
                              help="the task the seven stages serve (default document-classification, or the "
                                   "preset's): " + ", ".join(TASKS) + "; each is described below")

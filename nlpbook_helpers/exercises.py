@@ -15,7 +15,8 @@ __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label
            "check_padded_length", "check_pad_tokens", "check_warmup_steps", "check_total_steps",
            "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count",
            "check_segment_tokens", "check_pair_label", "check_truncated_premise",
-           "check_bio_labels", "check_ignored_count"]
+           "check_bio_labels", "check_ignored_count", "check_loss_positions", "check_greedy_token",
+           "check_nucleus_size"]
 
 
 def _scalar(value):
@@ -368,3 +369,47 @@ def check_ignored_count(answer, batch) -> bool | None:
                   "-100은 [CLS], [SEP], 패딩 자리에만 붙습니다. 책의 패키지처럼 이 자리에 진짜 레이블 아이디를 주면 모델이 패딩을 "
                   "맞히는 것까지 배우고 정확도가 부풀려집니다.",
                   near={padding: "패딩 자리만 셌습니다. [CLS]와 [SEP]의 레이블은 무엇이었나요? "})
+
+
+# --- 11_generation: "5. 레이블은 입력 그 자체", "8. 디코딩" -----------------------------------------------------------
+
+def check_loss_positions(answer, batch: dict, row: int) -> bool | None:
+    """answer: at how many positions of row `row` of a causal-LM batch the loss is computed (labels shifted, -100 out)."""
+    labels = batch["labels"][row]
+    expected = int((labels[1:] != -100).sum())
+    real = int((labels != -100).sum())
+    return _judge(answer, expected, "위치 t는 t+1번째 토큰(labels[t+1])을 맞힙니다. 첫 토큰을 맞히는 위치는 없고, 레이블이 -100인 "
+                  "자리(패딩)는 손실에서 빠집니다.",
+                  "실제 토큰(</s> 포함)이 n개면 다음 토큰을 맞히는 자리는 n-1개입니다. 첫 토큰은 앞에 아무것도 없으니 맞힐 수 없습니다.",
+                  near={real: "실제 토큰 수를 셌습니다. 모델이 레이블을 한 칸 밀면(shift) 몇 개가 남을까요? ",
+                        int(labels.numel()): "패딩까지 셌습니다. -100인 자리는 손실에 들어가지 않습니다. "}
+                  if real != expected else None)
+
+
+def check_greedy_token(answer, model, tokenizer, prompt: str) -> bool | None:
+    """answer: the text of the token greedy decoding writes right after `prompt`."""
+    from .decoding import Decoding, generate_text
+
+    expected = generate_text(model, tokenizer, prompt, Decoding(strategy="greedy", max_new_tokens=1))[len(prompt):]
+    hint = "그리디(greedy)는 늘 확률이 가장 높은 토큰을 고릅니다. 막대그래프의 맨 위 토큰을 보세요 (공백도 토큰의 일부입니다)."
+    if answer is None or answer is ...:
+        return _judge(None, None, hint, "")
+    if not isinstance(answer, str):
+        print(f"토큰의 글자를 문자열로 적어 주세요 (예: ' 영화'). 힌트: {hint}")
+        return False
+    if answer == expected or (answer.strip() == expected.strip() and answer.strip()):
+        print("정답입니다. 그리디 디코딩은 시드도 temperature도 상관없이 늘 같은 토큰을 고릅니다.")
+        return True
+    print(f"아직 아닙니다. 힌트: {hint}")
+    return False
+
+
+def check_nucleus_size(answer, model, tokenizer, prompt: str, top_p: float) -> bool | None:
+    """answer: how many next tokens sampling may still pick after `prompt` with top_k=0 and this top_p."""
+    from .decoding import Decoding, next_token_probabilities
+
+    left = next_token_probabilities(model, tokenizer, prompt, Decoding(top_k=0, top_p=top_p), k=len(tokenizer))
+    return _judge(answer, len(left), f"확률이 높은 토큰부터 더해 가다가 합이 top_p={top_p}에 이르면 멈춥니다. "
+                  "next_token_probabilities(model, tokenizer, prompt, Decoding(top_k=0, top_p=...), k=50)을 보세요.",
+                  "top-p(뉴클리어스) 샘플링은 확률 합이 top_p가 되는 가장 작은 토큰 집합에서만 뽑습니다. 모델이 확신할수록 "
+                  "그 집합이 작아집니다.")

@@ -22,6 +22,7 @@ from transformers.utils import logging as transformers_logging
 
 from .files import build_lock, make_temp_dir, match_umask, remove_leftovers
 from .settings import hub_unreachable, model_source
+from .tasks import TASKS
 
 __all__ = ["ModelLoadError", "OFFLINE_VOCAB", "SHIPPED_MODEL", "PRETRAIN_COMMAND", "tiny_bert", "save_tokenizer_files",
            "build_offline_checkpoint", "install_shipped_checkpoint", "prepare_pretrained", "load_pretrained_model",
@@ -31,6 +32,8 @@ ASSETS = Path(__file__).parent / "assets"
 OFFLINE_VOCAB = ASSETS / "offline_vocab.txt"
 SHIPPED_MODEL = ASSETS / "tiny-kcbert"      # written by `python -m nlpbook_helpers pretrain --out <this folder>`
 PRETRAIN_COMMAND = "python -m nlpbook_helpers pretrain --out nlpbook_helpers/assets/tiny-kcbert"
+PRETRAIN_GPT_COMMAND = ("python -m nlpbook_helpers pretrain --task generation --threads 2 "
+                        "--out nlpbook_helpers/assets/tiny-kogpt2")
 RECIPE_FILE = "nlpbook_recipe.json"
 RECIPE_VERSION = 3                          # 3: an extended vocabulary grows the table (2: BertForMaskedLM, 1: BertModel)
 
@@ -144,24 +147,29 @@ def build_offline_checkpoint(directory: str | Path, dims: dict, seed: int,
 
 
 def install_shipped_checkpoint(directory: str | Path, dims: dict, shipped: str | Path = SHIPPED_MODEL,
-                               vocab_file: str | Path = OFFLINE_VOCAB) -> Path:
+                               vocab_file: str | Path | None = OFFLINE_VOCAB) -> Path:
     """Copy the pretrained tiny BERT shipped in the package to `directory` (once; again when the package's changes).
 
-    Checks first that the shipped model has the dimensions `dims` and the shipped offline vocabulary.
+    Checks first that the shipped model has the dimensions `dims` and the shipped offline vocabulary
+    (`vocab_file=None`: a model with its own tokenizer.json, the tiny GPT of notebook 11).
     Notebook 03, 모델 폴더에 든 파일.
     """
     shipped = Path(shipped)
-    if not all((shipped / name).is_file() for name in ("config.json", "model.safetensors", "vocab.txt")):
-        raise ModelLoadError(f"{shipped}: the pretrained tiny BERT is not there (config.json, model.safetensors, "
-                             f"vocab.txt). In a checkout, build it once with `{PRETRAIN_COMMAND}` (about 15 "
-                             "minutes on 2 CPU cores); or use the preset offline-scratch (same model, random weights)")
+    if vocab_file is None:                   # a model with its own tokenizer.json (the tiny GPT)
+        needed, command = ("config.json", "model.safetensors", "tokenizer.json"), PRETRAIN_GPT_COMMAND
+    else:
+        needed, command = ("config.json", "model.safetensors", "vocab.txt"), PRETRAIN_COMMAND
+    if not all((shipped / name).is_file() for name in needed):
+        raise ModelLoadError(f"{shipped}: the pretrained tiny model is not there ({', '.join(needed)}). In a checkout, "
+                             f"build it once with `{command}` (10-15 minutes on 2 CPU cores); or use the preset "
+                             "offline-scratch (the tiny BERT with random weights)")
     config = json.loads((shipped / "config.json").read_text(encoding="utf-8"))
     found = {name: config.get(name) for name in dims}
     if found != dict(dims):
         raise ModelLoadError(f"{shipped / 'config.json'}: the shipped model has dims {found}, but tiny_model asks "
                              f"for {dict(dims)}. Use the preset offline-scratch for other dims (random weights), or "
                              f"pretrain your own: python -m nlpbook_helpers pretrain --out DIR")
-    if (shipped / "vocab.txt").read_bytes() != Path(vocab_file).read_bytes():
+    if vocab_file is not None and (shipped / "vocab.txt").read_bytes() != Path(vocab_file).read_bytes():
         raise ModelLoadError(f"{shipped / 'vocab.txt'} differs from {vocab_file}: the model was pretrained with "
                              f"another vocabulary; pretrain it again: {PRETRAIN_COMMAND}")
     files = sorted(path.name for path in shipped.iterdir() if path.is_file() and not path.name.startswith("."))
@@ -182,7 +190,10 @@ def prepare_pretrained(args) -> str:
     folder = Path(args.pretrained_model_name).expanduser()
     if (folder / "pretraining_record.json").is_file() and not (folder / RECIPE_FILE).is_file():
         return args.pretrained_model_name
-    if args.tiny_weights == "pretrained":
+    offline_model = TASKS[args.downstream_task_name].offline_model     # a task's own model (the tiny GPT)
+    if args.tiny_weights == "pretrained" and offline_model:
+        install_shipped_checkpoint(args.pretrained_model_name, args.tiny_model, ASSETS / offline_model, None)
+    elif args.tiny_weights == "pretrained":
         install_shipped_checkpoint(args.pretrained_model_name, args.tiny_model)
     elif args.tiny_weights == "random":
         build_offline_checkpoint(args.pretrained_model_name, args.tiny_model, args.seed)

@@ -292,9 +292,15 @@ def _kcbert_ner(home: Path) -> dict:
                 downstream_model_dir=str(home / "checkpoints" / "kcbert-ner"), max_seq_length=64, epochs=3)
 
 
+def _kogpt2_nsmc(home: Path) -> dict:
+    """The book's sentence generation: skt/kogpt2-base-v2 on NSMC reviews prefixed with their sentiment."""
+    return dict(_kcbert_nsmc(home), pretrained_model_name="skt/kogpt2-base-v2", downstream_task_name="generation",
+                downstream_model_dir=str(home / "checkpoints" / "kogpt2-nsmc"), max_seq_length=32)
+
+
 PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsmc": _kcbert_nsmc}
 # the book's model on another task's corpus (the offline presets serve every task: see _task_values)
-TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli, "kcbert-ner": _kcbert_ner}
+TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli, "kcbert-ner": _kcbert_ner, "kogpt2-nsmc": _kogpt2_nsmc}
 
 
 def _task_values(preset: str, task: str | None, home: Path) -> dict:
@@ -312,6 +318,11 @@ def _task_values(preset: str, task: str | None, home: Path) -> dict:
     if owner is None and task != DEFAULT_TASK:
         values.update(TASKS[task].arguments, downstream_task_name=task,
                       downstream_model_dir=str(Path(values["downstream_model_dir"]).with_name(f"{preset}-{task}")))
+        if TASKS[task].offline_model:         # the task's own shipped model (a GPT), not the tiny BERT
+            if values["tiny_weights"] != "pretrained":
+                raise ArgumentsError(f"preset {preset!r} has no {task} model (random weights exist for the tiny BERT "
+                                     f"only): use the preset 'offline' for {task}")
+            values["pretrained_model_name"] = str(home / "models" / TASKS[task].offline_model)
     return values
 
 

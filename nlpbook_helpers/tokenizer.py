@@ -8,6 +8,7 @@ from transformers import BertTokenizer
 
 from .files import write_atomically
 from .settings import hub_unreachable, model_source
+from .tasks import get_task
 
 __all__ = ["TokenizerError", "load_tokenizer", "check_vocab_matches", "korean_alphabet", "extend_vocab",
            "train_wordpiece_vocab"]
@@ -34,9 +35,13 @@ def load_tokenizer(args) -> BertTokenizer:
     name = args.pretrained_model_name
     source, is_local = model_source(name)
     unreachable = None if is_local else hub_unreachable(name)   # a stalled network must not hang from_pretrained
+    load = get_task(args).load_tokenizer       # a task's own tokenizer (the GPT's byte-level BPE); else BERT's
     try:
-        tokenizer = BertTokenizer.from_pretrained(source, do_lower_case=False,
-                                                  local_files_only=is_local or unreachable is not None)
+        if load is not None:
+            tokenizer = load(source, local_files_only=is_local or unreachable is not None)
+        else:
+            tokenizer = BertTokenizer.from_pretrained(source, do_lower_case=False,
+                                                      local_files_only=is_local or unreachable is not None)
     except OSError as error:
         raise TokenizerError(
             f"could not load the tokenizer of {name!r} ({unreachable or str(error).splitlines()[0]}). Without "

@@ -27,6 +27,7 @@ class TaskInfo:
     description: str
     arguments: Mapping[str, object] = field(default_factory=dict)
     book_preset: str = ""
+    offline_model: str = ""         # the offline presets' model: assets/<this>/, installed to $NLPBOOK_HOME/models/<this>
 
 
 # name → TaskInfo; the module is tasks/<name with "-" → "_">.py
@@ -48,6 +49,14 @@ TASKS: dict[str, TaskInfo] = {
         # 0.95-0.97 after 4 (seeds 7, 8) and 5 (measured 2026-12-03): 5 leaves room for another pretrained tiny BERT
         arguments={"downstream_corpus_name": "ner", "max_seq_length": 64, "learning_rate": 1e-3, "epochs": 5},
         book_preset="kcbert-ner"),
+    "generation": TaskInfo(
+        "sentence generation (문장 생성): 긍정/부정 → a movie review of that sentiment, written by a GPT "
+        "(NSMC reviews prefixed with their sentiment)",
+        # the tiny GPT the project pretrained (gpt_pretraining.TINY_GPT); reviews cut at 48 tokens (the embedded ones:
+        # 26 on average); lr and epochs measured on the embedded corpus (docs/generation.md)
+        arguments={"max_seq_length": 48, "learning_rate": 1e-3, "epochs": 2, "batch_size": 32,
+                   "tiny_model": {"n_embd": 128, "n_layer": 3, "n_head": 4, "n_positions": 128}},
+        book_preset="kogpt2-nsmc", offline_model="tiny-kogpt2"),
 }
 DEFAULT_TASK = "document-classification"
 
@@ -120,6 +129,8 @@ class Task:
     make_collate(tokenizer, args) -> callable
                                        stage 5, optional: the task's collate function; None → data.make_collate
                                        (DataCollatorWithPadding, `args.padding`)
+    load_tokenizer(source, local_files_only) -> tokenizer
+                                       stage 4, optional: the task's tokenizer; None → BertTokenizer (cased)
     result_lines(metrics) -> [str]     stage 7: the command line's English result lines from the test metrics
     summary(metrics) -> str            stage 7: the Korean report of the test metrics
     """
@@ -135,6 +146,7 @@ class Task:
     unit: str
     make_dataset: Callable[..., object] | None = None
     make_collate: Callable[..., Callable] | None = None
+    load_tokenizer: Callable[..., object] | None = None
     result_lines: Callable[[dict], list[str]] = classification_lines
     summary: Callable[[dict], str] = classification_summary
 

@@ -31,6 +31,7 @@ class LiveLossPlot(pl.Callback):
         self.total_steps = self.max_epochs = 0
         self.epoch = 0
         self.chance = 0.5                       # accuracy of a random guess: 1 / the model's labels (at fit start)
+        self.accuracy = True                    # whether the task logs val_acc (the right-hand panel)
         self.handle = None
         self.updates = 0                        # how many times the picture was redrawn (header excluded)
 
@@ -42,7 +43,9 @@ class LiveLossPlot(pl.Callback):
         self.epoch = trainer.current_epoch
         labels = getattr(getattr(getattr(pl_module, "model", None), "config", None), "num_labels", 2)
         self.chance = 1 / labels
-        header = (f"학습 손실(train loss)은 {self.every_n_steps} 스텝마다, 검증 손실·정확도는 에포크마다 아래 그림이 "
+        self.accuracy = hasattr(pl_module, "val_acc")      # a classification; generation logs no accuracy
+        measured = "검증 손실·정확도는" if self.accuracy else "검증 손실은"
+        header = (f"학습 손실(train loss)은 {self.every_n_steps} 스텝마다, {measured} 에포크마다 아래 그림이 "
                   "그 자리에서 새로 그려집니다.")
         display(TextHTML(f'<div class="nlpbook-live-loss"><b>학습 곡선</b>: {header}</div>', f"학습 곡선: {header}"))
         self.handle = display(self._image(), display_id=True)
@@ -92,7 +95,10 @@ class LiveLossPlot(pl.Callback):
     def figure(self) -> Figure:
         """The current picture: losses over steps (left), validation accuracy over epochs (right)."""
         figure = Figure(figsize=self.figsize, dpi=self.dpi)
-        losses, accuracy = figure.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
+        if not self.accuracy:                               # losses only (generation: no accuracy to show)
+            losses, accuracy = figure.subplots(1, 1), None
+        else:
+            losses, accuracy = figure.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
         losses.plot(self.steps, self.train_losses, color="tab:blue", linewidth=0.8, alpha=0.35)
         losses.plot(self.steps, self.smoothed(), color="tab:blue", linewidth=1.5,
                     label=f"학습 손실 (train_loss, 최근 {self.every_n_steps} 스텝 평균)")
@@ -103,6 +109,10 @@ class LiveLossPlot(pl.Callback):
         losses.set_ylabel("손실 (loss)")
         losses.legend(loc="upper right", fontsize=8)
         losses.grid(alpha=0.3)
+        if accuracy is None:
+            figure.suptitle(self.progress(), fontsize=11)
+            figure.tight_layout()
+            return figure
         epochs = list(range(1, len(self.val_accs) + 1))
         accuracy.plot(epochs, self.val_accs, "o-", color="tab:green")
         for epoch, value in zip(epochs, self.val_accs):
