@@ -151,7 +151,7 @@ def test_offline_scratch_is_the_same_model_with_random_weights(tmp_path, monkeyp
 
 def test_a_missing_shipped_model_names_the_command_that_builds_it(tmp_path):
     dims = make_arguments("offline").tiny_model
-    with pytest.raises(ModelLoadError, match=r"nothing: the pretrained tiny BERT is not there.*"
+    with pytest.raises(ModelLoadError, match=r"nothing: the pretrained tiny model is not there.*"
                                              r"python -m nlpbook_helpers pretrain --out nlpbook_helpers/assets/"
                                              r"tiny-kcbert.*offline-scratch"):
         install_shipped_checkpoint(tmp_path / "model", dims, shipped=tmp_path / "nothing")

@@ -218,7 +218,8 @@ def test_live_loss_plot_records_losses_and_updates_one_handle(displayed):
 def test_the_chance_line_is_one_over_the_labels(displayed):
     for labels, chance in ((2, 0.5), (3, 1 / 3)):
         plot = LiveLossPlot()
-        plot.on_fit_start(fake_trainer(), SimpleNamespace(model=SimpleNamespace(config=SimpleNamespace(num_labels=labels))))
+        plot.on_fit_start(fake_trainer(), SimpleNamespace(model=SimpleNamespace(config=SimpleNamespace(num_labels=labels)),
+                                                           val_acc=None))    # a classification logs accuracy
         accuracy = plot.figure().axes[1]
         assert plot.chance == pytest.approx(chance)
         assert list(accuracy.lines[-1].get_ydata()) == pytest.approx([chance, chance])

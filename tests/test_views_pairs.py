@@ -65,7 +65,7 @@ def test_length_line_counts_each_segment_and_says_what_truncation_cut(tokenizer)
 
 
 def test_unknown_tokens_count_as_text_not_as_marks(tokenizer):
-    rows = pair_rows(tokenizer, "영화 😀", "재밌다", 64)
+    rows = pair_rows(tokenizer, "영화 💃", "재밌다", 64)     # 💃: not in the vocabulary
     assert "[UNK]" in rows["tokens"] and rows["kept"][0] == rows["full"][0]
     assert rows["length"] - sum(rows["kept"]) == 3
 

@@ -36,10 +36,10 @@ def test_cells_hold_the_tokens_and_ids_of_the_tokenizer(tokenizer):
 
 
 def test_unknown_characters_are_marked_with_what_they_replaced(tokenizer):
-    page = tokens_html(tokenizer, "😀 재밌다", 64)
+    page = tokens_html(tokenizer, "💃 재밌다", 64)            # 💃 is not in the vocabulary (😀 is)
     unk = [c for c in cells(page) if "nlpbook-token-unk" in c[0]]
     assert unk == [("nlpbook-token nlpbook-token-unk", tokenizer.unk_token_id, "[UNK]")]
-    assert 'title="원문: 😀"' in page
+    assert 'title="원문: 💃"' in page
 
 
 def test_length_line_and_truncation(tokenizer):
@@ -56,9 +56,9 @@ def test_length_line_and_truncation(tokenizer):
 
 
 def test_html_typed_by_a_student_is_escaped(tokenizer):
-    page = tokens_html(tokenizer, "<b>굵게</b> & <script>", 64)
+    page = tokens_html(tokenizer, "<b>굵게</b> & <script> 甲<", 64)    # 甲: [UNK], its title names what it replaced
     assert "<b>" not in page and "<script>" not in page
-    assert 'title="원문: &lt;"' in page
+    assert "&lt;" in page and "&amp;" in page and 'title="원문: 甲"' in page
 
 
 def test_static_view_has_html_and_a_plain_text_twin(tokenizer):
@@ -74,7 +74,7 @@ def test_widget_updates_its_view_when_the_text_changes(tokenizer):
     assert "nlpbook-token-input" in explorer.text_input._dom_classes
     assert explorer.text_input.continuous_update
     assert explorer.view.value == tokens_html(tokenizer, "영화", 64)
-    explorer.text_input.value = "뷁 <i>"
-    assert explorer.view.value == tokens_html(tokenizer, "뷁 <i>", 64)
+    explorer.text_input.value = "💃 <i>"
+    assert explorer.view.value == tokens_html(tokenizer, "💃 <i>", 64)
     assert "nlpbook-token-unk" in explorer.view.value and "<i>" not in explorer.view.value
-    assert repr(explorer) == "TokenExplorer(text='뷁 <i>', max_seq_length=64)"
+    assert repr(explorer) == "TokenExplorer(text='💃 <i>', max_seq_length=64)"
