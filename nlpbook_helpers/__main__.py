@@ -86,14 +86,16 @@ def _pretrain(options, argv: list[str] | None) -> int:
     import shlex
 
     from .guards import RunInterrupted
-    from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
     from .settings import nlpbook_home
 
-    folder, train_task = "tiny-kcbert-own", "--preset offline"
     if options.task == "generation":        # the tiny GPT (gpt_pretraining.py), saved in kogpt2's layout
         from .gpt_pretraining import QUICK_GPT_PLAN as QUICK_PLAN, GptPretrainingPlan as PretrainingPlan
         from .gpt_pretraining import pretrain_gpt as pretrain
-        folder, train_task = "tiny-kogpt2-own", "--task generation"
+        folder = "tiny-kogpt2-own"
+        fine_tune = "train --task generation --set pretrained_model_name={out} --set tiny_weights=''"
+    else:                                   # the tiny BERT (masked LM)
+        from .pretraining import QUICK_PLAN, PretrainingPlan, pretrain
+        folder, fine_tune = "tiny-kcbert-own", "train --set pretrained_model_name={out}"
     plan = QUICK_PLAN if options.quick else PretrainingPlan()
     changes = {name: getattr(options, name) for name in ("steps", "documents", "batch_size", "learning_rate", "seed",
                                                          "report_every", "world_share", "pair_share")
@@ -142,11 +144,7 @@ def _pretrain(options, argv: list[str] | None) -> int:
     except RunInterrupted as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    if options.task == "generation":
-        print(f"fine-tune it: python -m nlpbook_helpers train {train_task} --set pretrained_model_name={out} "
-              "--set tiny_weights=''")
-    else:
-        print(f"fine-tune it: python -m nlpbook_helpers train --set pretrained_model_name={out}")
+    print("fine-tune it: python -m nlpbook_helpers " + fine_tune.format(out=out))
     return 0
 
 
