@@ -33,7 +33,7 @@ from .guards import release_run, reserve_run, rng_state, run_in_use, set_rng_sta
 from .settings import model_source, shown_path
 from .tasks import get_task
 
-__all__ = ["NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
+__all__ = ["figures_of_test", "NOT_IN_FINGERPRINT", "FINGERPRINT_KEY", "Run", "RunError", "Resume", "run_fingerprint", "describe_changes",
            "model_dir", "list_runs", "latest_run", "new_run", "pick_run", "read_checkpoint", "checkpoint_epochs",
            "EpochCheckpoint", "RunRecorder", "recorder_of", "move_to_new_run", "RUN_DIR_ENV", "RNG_KEY", "is_rank_zero",
            "stopped_message", "choose_run", "resume_point", "finished_result", "record_result"]
@@ -440,8 +440,12 @@ def finished_result(run: Run, args) -> dict | None:
     return result if result.get("epochs") == args.epochs and inside and all(p.is_file() for p in files) else None
 
 
+def figures_of_test(metrics: dict) -> dict:
+    """The test figures of a test run or of run.json: every `test_*` value (the task's own) as a float."""
+    return {name: float(value) for name, value in metrics.items() if name.startswith("test_")}
+
+
 def record_result(run: Run, args, global_step: int, metrics: dict, best: str) -> None:
     """Write a finished run's test figures into its run.json (what finished_result reads back)."""
-    figures = {name: float(value) for name, value in metrics.items() if name.startswith("test_")}  # the task's own
-    run.write_record(result={"epochs": args.epochs, "global_step": global_step, **figures,
+    run.write_record(result={"epochs": args.epochs, "global_step": global_step, **figures_of_test(metrics),
                              "best_checkpoint": os.path.relpath(best, os.path.realpath(run.directory)) if best else ""})

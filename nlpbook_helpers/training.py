@@ -22,7 +22,8 @@ from .files import match_umask
 from .guards import AtomicCheckpointIO, build_trainer, release_run, runs_locked_until_end, stopped_by_signal
 from .label_curve import label_curve, labeled_subset
 from .runs import (RUN_DIR_ENV, EpochCheckpoint, Resume, Run, RunError, RunRecorder, choose_run, finished_result,
-                   is_rank_zero, latest_run, model_dir, record_result, recorder_of, resume_point, stopped_message)
+                   is_rank_zero, latest_run, model_dir, record_result, recorder_of, resume_point, stopped_message,
+                   figures_of_test)
 from .settings import resolve_precision, shown_path
 from .stages import Report, build_stages, no_report, prepare_stages, restore
 from .task import ClassificationTask, check_monitor
@@ -203,7 +204,7 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
         task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
         return TrainingResult(recorded["test_loss"], recorded.get("test_acc"), str(best), run.directory / "finetuned",
                               task, tokenizer, run.directory, "already finished", recorded.get("test_f1"),
-                              _test_metrics(recorded))
+                              figures_of_test(recorded))
     stages = build_stages(stages, args, 6, report)
     val_loader = stages.val_loader or stages.test_loader    # NSMC validates on its test file, as the book does
     trainer = _make_trainer(args, run, callbacks, trainer_overrides)
@@ -217,7 +218,7 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
     if best:
         task = module.load_from_checkpoint(best, model=model, args=args, weights_only=False)
     metrics = trainer.test(task, dataloaders=stages.test_loader, verbose=False)[0]
-    status, f1, metrics = "resumed" if resumed else "new", metrics.get("test_f1"), _test_metrics(metrics)
+    status, f1, metrics = "resumed" if resumed else "new", metrics.get("test_f1"), figures_of_test(metrics)
     result = lambda finetuned, status: TrainingResult(metrics["test_loss"], metrics.get("test_acc"), best, finetuned,
                                                       task, tokenizer, run.directory, status, f1, metrics)
     if args.fast_dev_run:                   # one batch of each: a check of the code, not a result; nothing is kept
@@ -231,8 +232,3 @@ def train(args, callbacks: Sequence[pl.Callback] = (), resume: Resume = True, re
     report(7, f"학습 끝: {kind.summary(metrics)}, 체크포인트 {Path(best).name if best else '없음'}, "
               f"파인튜닝한 모델 저장: {shown_path(finetuned)}")
     return result(finetuned, status)
-
-
-def _test_metrics(metrics: dict) -> dict:
-    """The test figures of a test run or of run.json: every `test_*` value as a float."""
-    return {name: float(value) for name, value in metrics.items() if name.startswith("test_")}
