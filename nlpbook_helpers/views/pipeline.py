@@ -26,9 +26,14 @@ TASKS = [
      "리뷰 하나에 레이블 하나. 08은 2단계만 바꿔 내 CSV 파일로 같은 일곱 단계를 돌립니다"),
     ("문장 쌍 분류", "sentence pair classification", "노트북 09",
      "문장 두 개를 함께 넣습니다: 2단계의 말뭉치와 4~5단계의 입력이 바뀝니다"),
-    ("개체명 인식", "named entity recognition", "아직 없음 (나중에)", "레이블이 토큰마다 하나씩 붙습니다"),
-    ("질의응답", "question answering", "아직 없음 (나중에)", "답은 주어진 글 안의 한 구간(시작과 끝 자리)입니다"),
-    ("문장 생성", "sentence generation", "아직 없음 (나중에)", "모델이 다음 토큰을 하나씩 이어 씁니다 (BERT 대신 GPT 계열)"),
+    ("개체명 인식", "named entity recognition", "노트북 10",
+     "레이블이 토큰마다 하나씩 붙습니다: 5단계가 글자 위치의 개체를 서브워드마다 BIO 레이블로 바꿉니다"),
+    ("문장 생성", "sentence generation", "노트북 11",
+     "모델이 다음 토큰을 하나씩 이어 씁니다 (BERT 대신 GPT 계열): 3·4단계의 모델과 토크나이저가 바뀝니다"),
+    ("질의응답", "question answering", "노트북 12",
+     "답은 주어진 글 안의 한 구간(시작과 끝 자리)입니다: 긴 글을 여러 창으로 나눠 읽습니다"),
+    ("문서 검색", "document search", "노트북 13",
+     "질문과 문서를 같은 모델로 벡터로 바꿔, 질문에 가장 가까운 문서를 찾습니다"),
 ]
 
 _BOX = ("display:inline-block;vertical-align:top;width:118px;margin:0 2px;padding:6px;border:1px solid #7a9cc6;"
