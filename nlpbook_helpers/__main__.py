@@ -66,6 +66,9 @@ def _add_pretrain_command(commands) -> None:
     command.add_argument("--set", action="append", default=[], metavar="text_column=NAME",
                          help="with --corpus: the header of the text column (default document)")
     command.add_argument("--from-scratch", action="store_true", help="with --corpus: start from random weights")
+    command.add_argument("--continue-shipped", action="store_true",
+                         help="continue the shipped tiny BERT's pretraining on the generated text (with --world-share "
+                              "and --pair-share: every task's kind) instead of starting from random weights")
     command.add_argument("--task", choices=("document-classification", "generation"), default="document-classification",
                          help="generation: causal-LM pretraining of the tiny GPT (default: the tiny BERT, masked LM)")
     command.add_argument("--overwrite", action="store_true",
@@ -117,8 +120,12 @@ def _pretrain(options, argv: list[str] | None) -> int:
         print("error: pretrain takes --set text_column=NAME (and --from-scratch) only together with --corpus",
               file=sys.stderr)
         return 2
+    if options.continue_shipped and (options.corpus or options.task == "generation"):
+        print("error: --continue-shipped continues the tiny BERT on the generated text; with --corpus the shipped "
+              "model is continued anyway (your text), and the tiny GPT has no such run", file=sys.stderr)
+        return 2
     try:
-        if options.corpus:
+        if options.corpus or options.continue_shipped:
             import torch
 
             from .corpus import CorpusError
@@ -127,7 +134,8 @@ def _pretrain(options, argv: list[str] | None) -> int:
             if options.threads:
                 torch.set_num_threads(options.threads)
             try:
-                texts, stats = read_texts(options.corpus, settings.get("text_column", "document"))
+                texts, stats = (read_texts(options.corpus, settings.get("text_column", "document")) if options.corpus
+                                else _generated_texts(dataclasses.replace(plan, **changes)))
             except CorpusError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 1
@@ -146,6 +154,17 @@ def _pretrain(options, argv: list[str] | None) -> int:
         return error.exit_code
     print("fine-tune it: python -m nlpbook_helpers " + fine_tune.format(out=out))
     return 0
+
+
+def _generated_texts(plan) -> tuple[list[str], dict]:
+    """`pretrain --continue-shipped`: the generated documents of `plan` (its shares) as the text to continue on."""
+    from .pretraining_text import generated_documents
+
+    n = plan.documents + plan.heldout_documents
+    texts = generated_documents(n, plan.seed, plan.world_share, plan.pair_share)
+    source = (f"nlpbook_helpers.pretraining_text.generated_documents({n}, seed={plan.seed}, "
+              f"world_share={plan.world_share}, pair_share={plan.pair_share})")
+    return texts, {"files": [source], "texts": len(texts), "empty": 0}
 
 
 def _parse_overrides(pairs: list[str]) -> dict:

@@ -10,7 +10,7 @@ import torch
 from torchmetrics.classification import MulticlassAccuracy
 
 from .ner_data import IGNORED
-from .task import ClassificationTask
+from .task import ClassificationTask, gather_lists
 
 __all__ = ["NerTask", "Entity", "entity_scores", "label_sequences", "predict_entities"]
 
@@ -74,11 +74,12 @@ class NerTask(pl.LightningModule):
         return output.loss
 
     def _log_entity_scores(self, stage: str) -> None:
-        scores = entity_scores(*self.sequences) if self.sequences[0] else {}
+        gold, predicted = gather_lists(self.sequences[0]), gather_lists(self.sequences[1])   # every rank's sentences
+        scores = entity_scores(gold, predicted) if gold else {}
         self.sequences = ([], [])
         for name, value in scores.items():
             if stage == "test" or name == "f1":
-                self.log(f"{stage}_{name}", value)
+                self.log(f"{stage}_{name}", value, sync_dist=True)   # the same on every rank (gathered)
 
     def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         return self._evaluate(batch, "val")

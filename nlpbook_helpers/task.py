@@ -11,7 +11,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from .settings import ArgumentsError
 
-__all__ = ["ClassificationTask", "LOGGED_METRICS", "check_monitor", "make_optimizer", "make_scheduler"]
+__all__ = ["ClassificationTask", "LOGGED_METRICS", "check_monitor", "make_optimizer", "make_scheduler", "gather_lists"]
 
 # what ClassificationTask logs while fitting (`args.monitor` must name one of them); test_* come from trainer.test.
 # With more than two labels it also logs val_f1 / test_f1 (macro-F1: each label counts the same, however rare).
@@ -25,6 +25,19 @@ def check_monitor(monitor: str) -> None:
     if direction not in ("min", "max") or metric not in LOGGED_METRICS:
         raise ArgumentsError(f"monitor={monitor!r}: the task logs {', '.join(LOGGED_METRICS)}; write '<min|max> "
                              "<metric>' with one of them, e.g. 'min val_loss' (the default) or 'max val_acc'")
+
+
+def gather_lists(items: list) -> list:
+    """`items` of every process, rank after rank, when several train one run (DDP); `items` itself otherwise.
+    For figures a torchmetrics metric cannot hold (entity F1 over label strings, answers over windows): each rank
+    sees its own shard of the test set, and a figure from one shard is not the test figure."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return items
+    shards: list = [None] * dist.get_world_size()
+    dist.all_gather_object(shards, items)
+    return [item for shard in shards for item in shard]
 
 
 def make_optimizer(model: torch.nn.Module, learning_rate: float, weight_decay: float) -> torch.optim.AdamW:

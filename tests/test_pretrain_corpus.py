@@ -135,3 +135,20 @@ def test_generated_text_of_every_task_holds_no_labeled_pair_or_review():
     assert len(mixed) == 100 and set(facts[:10]) <= set(mixed)
     assert set(generate_pretraining_documents(80, 7)) <= set(mixed)
     assert generated_documents(50, 7, 0, 0) == generate_pretraining_documents(50, 7)
+
+
+def test_continue_shipped_pretrains_the_shipped_model_on_every_tasks_generated_text(tmp_path, capsys):
+    """`pretrain --continue-shipped --world-share … --pair-share …`: the shipped tiny BERT (not random weights) goes
+    on learning on the mixed generated text; the record names the generator and its shares; with --corpus: refused."""
+    out = tmp_path / "continued"
+    assert main(["pretrain", "--continue-shipped", "--world-share", "0.2", "--pair-share", "0.1", "--documents", "60",
+                 "--steps", "2", "--batch-size", "8", "--report-every", "1", "--out", str(out)]) == 0
+    record = json.loads((out / RECORD_FILE).read_text(encoding="utf-8"))
+    assert record["start"] != "random weights" and record["steps_done"] == 2
+    assert record["corpus"]["files"] == ["nlpbook_helpers.pretraining_text.generated_documents(560, seed=7, "
+                                         "world_share=0.2, pair_share=0.1)"]
+    assert record["learning_rate"] == 2e-4             # the continuing rate, not random weights' 1e-3
+    from nlpbook_helpers.pretraining_text import world_documents
+    assert record["corpus"]["texts"] == 560 and world_documents(1)[0]
+    assert main(["pretrain", "--continue-shipped", "--corpus", str(out / "vocab.txt"), "--out", str(tmp_path / "x")]) == 2
+    assert "--continue-shipped" in capsys.readouterr().err and not (tmp_path / "x").exists()
