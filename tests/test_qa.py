@@ -1,0 +1,102 @@
+"""질의응답 (qa): KorQuAD 1.0 files read and checked (an answer at character 0 kept, an answer that does not match its
+answer_start a clear error), the embedded corpus (one paragraph per film, every question answered by one paragraph)."""
+import json
+
+import pytest
+
+from nlpbook_helpers.corpus import CorpusError
+from nlpbook_helpers.qa_corpus import QA_FILES, QaExample, korquad_content, read_korquad_file
+from nlpbook_helpers.qa_paragraphs import generate_qa_examples, write_embedded_qa
+
+CONTEXT = "김환희 감독이 마지막 바다를 연출했다. 이 영화는 서울에서 촬영했다."
+
+
+def korquad(tmp_path, qas, context=CONTEXT, name="KorQuAD_v1.0_dev.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"version": "KorQuAD_v1.0_dev", "data": [
+        {"title": "마지막 바다", "paragraphs": [{"context": context, "qas": qas}]}]}, ensure_ascii=False),
+        encoding="utf-8")
+    return path
+
+
+def qa(id, question, *answers):
+    return {"id": id, "question": question, "answers": [{"text": t, "answer_start": s} for t, s in answers]}
+
+
+def test_the_reader_keeps_an_answer_at_character_0_and_every_gold_answer(tmp_path):
+    path = korquad(tmp_path, [qa("q1", "마지막 바다의 감독은?", ("김환희", 0), ("김환희 감독", 0)),
+                              qa("q2", "어디에서 촬영했나?", ("서울", 28))])
+    examples, stats = read_korquad_file(path)
+    assert [e.id for e in examples] == ["q1", "q2"]
+    assert examples[0].answers == (("김환희", 0), ("김환희 감독", 0)) and examples[0].span == (0, 3)
+    assert examples[1].answer == "서울" and CONTEXT[slice(*examples[1].span)] == "서울"
+    assert examples[0].title == "마지막 바다" and examples[0].context == CONTEXT
+    assert stats == {"path": str(path), "titles": 1, "paragraphs": 1, "questions": 2, "answers_at_0": 1, "kept": 2}
+
+
+@pytest.mark.parametrize("qas, what, fix", [
+    ([qa("q1", "감독은?", ("김환희", 3))], "the answer '김환희' does not match the context at answer_start 3",
+     "occurs at character 0: set answer_start to 0"),
+    ([qa("q1", "감독은?", ("박지우", 0))], "does not match", "does not occur in the context at all"),
+    ([qa("q1", "감독은?", ("김환희", -1))], "answer_start is -1", "whole number >= 0"),
+    ([qa("q1", "감독은?", ("김환희", "0"))], "answer_start is '0'", "whole number"),
+    ([qa("q1", "  ", ("김환희", 0))], "'question' is '  '", "non-empty string 'question'"),
+    ([qa("q1", "감독은?")], "'answers' is []", "list of answers"),
+    ([qa("q1", "감독은?", ("김환희", 0)), qa("q1", "어디?", ("서울", 28))], "also the id of data[0].paragraphs[0].qas[0]",
+     "its own id"),
+])
+def test_a_bad_question_names_the_file_its_path_in_the_json_and_the_fix(tmp_path, qas, what, fix):
+    path = korquad(tmp_path, qas)
+    with pytest.raises(CorpusError) as error:
+        read_korquad_file(path)
+    message = str(error.value)
+    assert str(path) in message and "data[0].paragraphs[0].qas[" in message and "'마지막 바다'" in message
+    assert what in message and f"Fix: " in message and fix in message.split("Fix: ")[1]
+
+
+def test_an_empty_context_and_broken_json_are_clear_errors(tmp_path):
+    with pytest.raises(CorpusError, match=r"data\[0\]\.paragraphs\[0\] \(title '마지막 바다'\): 'context' is ''"):
+        read_korquad_file(korquad(tmp_path, [qa("q1", "감독은?", ("김환희", 0))], context=""))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [\n{"title": "x",}]}', encoding="utf-8")
+    with pytest.raises(CorpusError, match="broken.json, line 2, column .*not JSON"):
+        read_korquad_file(broken)
+    with pytest.raises(CorpusError, match="does not exist"):
+        read_korquad_file(tmp_path / "missing.json")
+
+
+def test_korquad_content_reads_back_to_the_same_examples(tmp_path):
+    examples = [QaExample("a", "제목", "가나다 라마", "질문?", (("가나다", 0),)),
+                QaExample("b", "제목", "가나다 라마", "또?", (("라마", 4),)),
+                QaExample("c", "다른 제목", "바사", "뭐?", (("사", 1), ("바사", 0)))]
+    path = tmp_path / "f.json"
+    path.write_bytes(korquad_content(examples))
+    assert read_korquad_file(path)[0] == examples
+    assert len(json.loads(path.read_text())["data"][0]["paragraphs"]) == 1     # one paragraph, two questions
+
+
+def test_the_embedded_corpus_is_korquad_deterministic_and_one_paragraph_answers_each_question(tmp_path):
+    paths = write_embedded_qa(tmp_path)
+    assert [p.name for p in paths.values()] == list(QA_FILES.values())
+    train, stats = read_korquad_file(paths["train"])
+    test, _ = read_korquad_file(paths["test"])
+    assert train == generate_qa_examples("train") and test == generate_qa_examples("test")
+    assert write_embedded_qa(tmp_path) == paths                         # the same bytes again: kept, no error
+    assert stats["answers_at_0"] > 0.05 * len(train)
+    titles = {e.title for e in train}
+    assert not titles & {e.title for e in test}                        # other films in the dev file
+    contexts = {}
+    for example in train + test:
+        assert contexts.setdefault(example.title, example.context) == example.context   # one paragraph a film
+    for example in train[:200] + test[:50]:   # the question names its film: no other paragraph is about it
+        named = [title for title in contexts if title in example.question]
+        assert named == [example.title] or (named == [] and example.answer == example.title)
+    assert max(map(len, contexts.values())) > 2.5 * min(map(len, contexts.values()))  # some much longer
+    assert generate_qa_examples("train", seed=8) != train
+
+
+def test_the_embedded_corpus_never_overwrites_a_file_of_yours(tmp_path):
+    (tmp_path / QA_FILES["test"]).write_text("{}", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        write_embedded_qa(tmp_path)
+    assert (tmp_path / QA_FILES["test"]).read_text() == "{}" and not (tmp_path / QA_FILES["train"]).exists()
