@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
                              help="offline (default: the tiny BERT pretrained by nlpbook_helpers), offline-scratch "
                                   "(the same model with random weights) or kcbert-nsmc (the book's, downloaded); "
                                   "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification); kcbert-ner: "
-                                  "on the book's NER corpus (ner); kogpt2-nsmc: the book's GPT on NSMC (generation)")
+                                  "on the book's NER corpus (ner); kogpt2-nsmc: the book's GPT on NSMC (generation); "
+                                  "kcbert-korquad: on KorQuAD 1.0 (qa)")
         command.add_argument("--task", choices=list(TASKS), metavar="NAME",
                              help="the task the seven stages serve (default document-classification, or the "
                                   "preset's): " + ", ".join(TASKS) + "; each is described below")

@@ -292,6 +292,12 @@ def _kcbert_ner(home: Path) -> dict:
                 downstream_model_dir=str(home / "checkpoints" / "kcbert-ner"), max_seq_length=64, epochs=3)
 
 
+def _kcbert_korquad(home: Path) -> dict:
+    """The book's question answering: kcbert-base on KorQuAD 1.0 (max_seq_length 128, 3 epochs, as in the book)."""
+    return dict(_kcbert_nsmc(home), downstream_task_name="qa", downstream_corpus_name="korquad",
+                downstream_model_dir=str(home / "checkpoints" / "kcbert-korquad"), max_seq_length=128, epochs=3)
+
+
 def _kogpt2_nsmc(home: Path) -> dict:
     """The book's sentence generation: skt/kogpt2-base-v2 on NSMC reviews prefixed with their sentiment."""
     return dict(_kcbert_nsmc(home), pretrained_model_name="skt/kogpt2-base-v2", downstream_task_name="generation",
@@ -300,7 +306,8 @@ def _kogpt2_nsmc(home: Path) -> dict:
 
 PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsmc": _kcbert_nsmc}
 # the book's model on another task's corpus (the offline presets serve every task: see _task_values)
-TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli, "kcbert-ner": _kcbert_ner, "kogpt2-nsmc": _kogpt2_nsmc}
+TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli, "kcbert-ner": _kcbert_ner, "kogpt2-nsmc": _kogpt2_nsmc,
+                "kcbert-korquad": _kcbert_korquad}
 
 
 def _task_values(preset: str, task: str | None, home: Path) -> dict:

@@ -3,8 +3,12 @@ answer_start a clear error), the embedded corpus (one paragraph per film, every 
 import json
 
 import pytest
+from transformers import BertTokenizer
 
 from nlpbook_helpers.corpus import CorpusError
+from nlpbook_helpers.data import make_collate
+from nlpbook_helpers.qa_answers import best_answer, best_span, char_f1, exact_match, qa_scores
+from nlpbook_helpers.qa_data import QaDataset, answer_tokens, encode_windows
 from nlpbook_helpers.qa_corpus import QA_FILES, QaExample, korquad_content, read_korquad_file
 from nlpbook_helpers.qa_paragraphs import generate_qa_examples, write_embedded_qa
 
@@ -100,3 +104,94 @@ def test_the_embedded_corpus_never_overwrites_a_file_of_yours(tmp_path):
     with pytest.raises(FileExistsError):
         write_embedded_qa(tmp_path)
     assert (tmp_path / QA_FILES["test"]).read_text() == "{}" and not (tmp_path / QA_FILES["train"]).exists()
+
+
+# ---- stage 5: windows, offsets and labels, checked by hand on a tokenizer built here ----------------------------
+
+PIECES = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "누구", "?", "서울", "김", "##환", "##희"]
+LONG = "서울 서울 김환희 서울 서울"          # 김환희 = characters 6..9
+
+
+def tokenizer_of(pieces=PIECES) -> BertTokenizer:
+    """A fast WordPiece tokenizer over exactly these pieces (its splits can be checked by hand)."""
+    return BertTokenizer(vocab={piece: i for i, piece in enumerate(pieces)}, do_lower_case=False)
+
+
+def test_a_long_context_becomes_overlapping_windows_labelled_where_the_whole_answer_is():
+    tokenizer = tokenizer_of()
+    example = QaExample("a", "", LONG, "누구?", (("김환희", 6),))
+    encoded = encode_windows([example], tokenizer, max_seq_length=9, doc_stride=2)   # room for 4 context tokens
+    tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
+    assert tokens == [["[CLS]", "누구", "?", "[SEP]", "서울", "서울", "김", "##환", "[SEP]"],
+                      ["[CLS]", "누구", "?", "[SEP]", "김", "##환", "##희", "서울", "[SEP]"],   # 2 tokens shared
+                      ["[CLS]", "누구", "?", "[SEP]", "##희", "서울", "서울", "[SEP]"]]
+    assert encoded["offsets"][1] == [None] * 4 + [(6, 7), (7, 8), (8, 9), (10, 12), None]   # context tokens only
+    # only the middle window holds all of 김환희; the others point at [CLS]
+    assert list(zip(encoded["start_positions"], encoded["end_positions"])) == [(0, 0), (4, 6), (0, 0)]
+    assert encoded["example_index"] == [0, 0, 0] and encoded["token_type_ids"][1][4:] == [1] * 5
+
+
+def test_an_answer_at_character_0_is_labelled_not_dropped():
+    example = QaExample("a", "", LONG, "누구?", (("서울", 0),))
+    encoded = encode_windows([example], tokenizer_of(), max_seq_length=9, doc_stride=2)
+    assert (encoded["start_positions"][0], encoded["end_positions"][0]) == (4, 4)
+    assert answer_tokens([None, (0, 2), (3, 5)], (3, 5)) == (2, 2) and answer_tokens([None, (0, 2)], (3, 5)) == (0, 0)
+
+
+def test_the_dataset_collates_windows_with_their_feature_index():
+    examples = [QaExample("a", "", LONG, "누구?", (("김환희", 6),)), QaExample("b", "", "김환희", "누구?", (("김환희", 0),))]
+    tokenizer = tokenizer_of()
+    dataset = QaDataset(examples, tokenizer, max_seq_length=9, doc_stride=2)
+    assert len(dataset) == 4 and dataset.windows_of(0) == [0, 1, 2] and dataset.windows_of(1) == [3]
+    batch = make_collate(tokenizer)([dataset[i] for i in range(4)])
+    assert batch["input_ids"].shape == (4, 9) and batch["feature_index"].tolist() == [0, 1, 2, 3]
+    assert batch["start_positions"].tolist() == [0, 4, 0, 4] and batch["end_positions"].tolist() == [0, 6, 0, 6]
+    with pytest.raises(TypeError, match="slow tokenizer"):
+        encode_windows(examples, type("SlowTokenizer", (), {"is_fast": False})(), 9, 2)
+
+
+# ---- stage 6: post-processing and the two figures -----------------------------------------------------------------
+
+OFFSETS = [None, None, (0, 2), (3, 5), (6, 7), (7, 8), (8, 9), None]     # [CLS] question tokens... then context
+
+
+def test_post_processing_never_picks_an_end_before_the_start():
+    start = [0, 0, 0, 0, 0, 9, 0, 0]            # separate argmaxes: start 5, end 3 → an empty answer (the book's bug)
+    end = [0, 0, 0, 8, 0, 0, 7, 0]
+    assert max(range(8), key=start.__getitem__) > max(range(8), key=end.__getitem__)
+    found = best_answer(LONG, [(start, end, OFFSETS)])
+    assert (found.tokens, found.text, found.score) == ((5, 6), "환희", 16.0)     # end >= start: (5, 6), not (5, 3)
+
+
+def test_post_processing_keeps_to_context_tokens_and_the_maximum_length():
+    start = [50, 0, 9, 0, 0, 0, 0, 0]            # [CLS] is not context: never an answer
+    end = [50, 0, 0, 1, 0, 0, 8, 30]             # position 7 is [SEP]
+    assert best_span(start, end, OFFSETS)[:2] == (2, 6)
+    assert best_span(start, end, OFFSETS, max_answer_length=3)[:2] == (2, 3)   # (2, 6) would be 5 tokens
+    assert best_span(start, end, [None] * 8) is None and best_answer(LONG, [(start, end, [None] * 8)]).text == ""
+
+
+def test_the_answer_comes_from_the_best_of_all_windows():
+    weak = ([0, 0, 1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0, 0], OFFSETS)
+    strong = ([0, 0, 0, 0, 5, 0, 0, 0], [0, 0, 0, 0, 0, 0, 5, 0], OFFSETS)
+    found = best_answer(LONG, [weak, strong])
+    assert (found.window, found.text, found.start, found.end) == (1, "김환희", 6, 9)
+
+
+@pytest.mark.parametrize("prediction, answers, em, f1", [
+    ("김환희", ["김환희"], 1.0, 1.0),
+    ("김환희 감독", ["김환희"], 0.0, 0.75),                 # 3 of 5 characters right, all 3 found: 2·0.6·1/1.6
+    ("2015.3.14.", ["2015.3.14"], 1.0, 1.0),               # punctuation does not count
+    ("  서울  ", ["부산", "서울에서"], 0.0, 2 / 3),           # best gold: 서울에서, P 1, R 0.5
+    ("", ["서울"], 0.0, 0.0),
+    ("Seoul", ["seoul"], 1.0, 1.0),
+])
+def test_exact_match_and_character_f1_on_worked_examples(prediction, answers, em, f1):
+    assert exact_match(prediction, answers) == em and char_f1(prediction, answers) == pytest.approx(f1)
+
+
+def test_qa_scores_are_means_over_questions():
+    scores = qa_scores(["김환희 감독", "서울"], [["김환희"], ["서울"]])
+    assert scores == pytest.approx({"exact_match": 0.5, "f1": (0.75 + 1) / 2})
+    with pytest.raises(ValueError, match="1 predictions for 2 questions"):
+        qa_scores(["x"], [["x"], ["y"]])

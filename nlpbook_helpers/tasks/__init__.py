@@ -57,6 +57,11 @@ TASKS: dict[str, TaskInfo] = {
         arguments={"max_seq_length": 48, "learning_rate": 1e-3, "epochs": 2, "batch_size": 32,
                    "tiny_model": {"n_embd": 128, "n_layer": 3, "n_head": 4, "n_positions": 128}},
         book_preset="kogpt2-nsmc", offline_model="tiny-kogpt2"),
+    "qa": TaskInfo(
+        "question answering (질의응답): a question + a context → the answer's span, exact match and F1 (KorQuAD 1.0 "
+        "JSON)",
+        arguments={"downstream_corpus_name": "korquad", "max_seq_length": 128, "learning_rate": 1e-3, "epochs": 3},
+        book_preset="kcbert-korquad"),
 }
 DEFAULT_TASK = "document-classification"
 
