@@ -16,7 +16,7 @@ __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label
            "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count",
            "check_segment_tokens", "check_pair_label", "check_truncated_premise",
            "check_bio_labels", "check_ignored_count", "check_loss_positions", "check_greedy_token",
-           "check_nucleus_size"]
+           "check_nucleus_size", "check_window_count", "check_char_f1"]
 
 
 def _scalar(value):
@@ -413,3 +413,39 @@ def check_nucleus_size(answer, model, tokenizer, prompt: str, top_p: float) -> b
                   "next_token_probabilities(model, tokenizer, prompt, Decoding(top_k=0, top_p=...), k=50)을 보세요.",
                   "top-p(뉴클리어스) 샘플링은 확률 합이 top_p가 되는 가장 작은 토큰 집합에서만 뽑습니다. 모델이 확신할수록 "
                   "그 집합이 작아집니다.")
+
+
+# --- 12_question_answering: "5. 데이터: 윈도와 스트라이드", "6. 태스크: EM과 F1" ------------------------------------------
+
+def check_window_count(answer, tokenizer, example, max_seq_length: int, doc_stride: int) -> bool | None:
+    """answer: into how many windows the question and context of `example` are cut at this max_seq_length/doc_stride."""
+    from .qa_data import encode_windows
+
+    expected = len(encode_windows([example], tokenizer, max_seq_length, doc_stride)["input_ids"])
+    single = len(encode_windows([example], tokenizer, max_seq_length, 0)["input_ids"])
+    return _judge(answer, expected, "윈도 하나에는 [CLS] 질문 [SEP] 지문 조각 [SEP]이 들어갑니다. 지문 토큰이 윈도마다 몇 개 "
+                  "들어가는지 세고, 이웃한 윈도가 doc_stride개를 겹쳐 쓴다는 것을 잊지 마세요. show_windows로 확인할 수 있습니다.",
+                  "겹치는 토큰 때문에 윈도가 겹치지 않을 때보다 많아질 수 있습니다. 겹침 덕분에 경계에 걸린 정답도 어느 한 윈도에는 "
+                  "통째로 들어갑니다.",
+                  near={single: "겹침(doc_stride) 없이 센 수입니다. 다음 윈도는 앞 윈도의 끝 토큰 몇 개부터 다시 시작하나요? "}
+                  if single != expected else None)
+
+
+def check_char_f1(answer, prediction: str, gold: str) -> bool | None:
+    """answer: the character-level F1 (KorQuAD's) of `prediction` against `gold`, within 0.01."""
+    from .qa_answers import char_f1
+
+    expected = char_f1(prediction, [gold])
+    hint = ("공백과 문장 부호를 뺀 글자로 셉니다. 겹치는 글자 수 / 예측의 글자 수가 정밀도, 겹치는 글자 수 / 정답의 글자 수가 "
+            "재현율이고, F1 = 2 × 정밀도 × 재현율 / (정밀도 + 재현율)입니다.")
+    answer = _scalar(answer)
+    if answer is None or answer is ...:
+        return _judge(None, None, hint, "")
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        print(f"수로 적어 주세요 (지금은 {type(answer).__name__}). 힌트: {hint}")
+        return False
+    if abs(answer - expected) <= 0.01:
+        print("정답입니다. 글자 단위 F1은 정답의 일부만 맞힌 답에도 점수를 줍니다. EM은 이 답에 0점입니다.")
+        return True
+    print(f"아직 아닙니다. 힌트: {hint}")
+    return False

@@ -3,6 +3,7 @@ answer_start a clear error), the embedded corpus (one paragraph per film, every 
 import json
 
 import pytest
+import pytorch_lightning as pl
 from transformers import BertTokenizer
 
 from nlpbook_helpers.corpus import CorpusError
@@ -11,6 +12,9 @@ from nlpbook_helpers.qa_answers import best_answer, best_span, char_f1, exact_ma
 from nlpbook_helpers.qa_data import QaDataset, answer_tokens, encode_windows
 from nlpbook_helpers.qa_corpus import QA_FILES, QaExample, korquad_content, read_korquad_file
 from nlpbook_helpers.qa_paragraphs import generate_qa_examples, write_embedded_qa
+from nlpbook_helpers.qa_task import predict_answer
+from nlpbook_helpers.settings import make_arguments
+from nlpbook_helpers.tasks import get_task
 
 CONTEXT = "김환희 감독이 마지막 바다를 연출했다. 이 영화는 서울에서 촬영했다."
 
@@ -195,3 +199,63 @@ def test_qa_scores_are_means_over_questions():
     assert scores == pytest.approx({"exact_match": 0.5, "f1": (0.75 + 1) / 2})
     with pytest.raises(ValueError, match="1 predictions for 2 questions"):
         qa_scores(["x"], [["x"], ["y"]])
+
+
+# ---- the task: KorQuAD's own files, the embedded corpus, a short training, the views -----------------------------
+
+def test_korquad_itself_is_read_from_its_files_and_a_missing_file_says_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path / "home"))
+    args = make_arguments("kcbert-korquad", downstream_corpus_root_dir=str(tmp_path / "data"))
+    assert (args.downstream_task_name, args.pretrained_model_name) == ("qa", "beomi/kcbert-base")
+    task = get_task(args)
+    with pytest.raises(CorpusError, match="Korpora does not carry KorQuAD: put KorQuAD 1.0's KorQuAD_v1.0_train.json "
+                                          "and KorQuAD_v1.0_dev.json .* into .*korquad"):
+        task.prepare_corpus(args)
+    folder = tmp_path / "data" / "korquad"
+    folder.mkdir(parents=True)
+    korquad(folder, [qa("t1", "감독은?", ("김환희", 0))], name="KorQuAD_v1.0_train.json")
+    korquad(folder, [qa("d1", "어디?", ("서울", 28), ("서울에서", 28))])
+    assert task.prepare_corpus(args) == folder
+    corpus = task.load_corpus(args)
+    assert [e.id for e in corpus.train] == ["t1"] and corpus.test[0].answers == (("서울", 28), ("서울에서", 28))
+    assert task.result_lines({"test_loss": 1.5, "test_exact_match": 0.25, "test_f1": 0.5})[-2:] == [
+        "test exact match: 0.2500", "test F1: 0.5000"]
+
+
+@pytest.fixture
+def qa_args(offline_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("NLPBOOK_HOME", str(offline_home))
+    return make_arguments("offline", downstream_task_name="qa", downstream_model_dir=str(tmp_path / "run"),
+                          max_train_examples=160, max_test_examples=40, epochs=3, progress_bar=False)
+
+
+@pytest.mark.slow
+def test_a_short_qa_training_learns_and_reports_exact_match_and_f1(qa_args, no_network):
+    from nlpbook_helpers.pipeline import restore, train
+
+    stages = restore(qa_args, upto=6)
+    untrained = pl.Trainer(logger=False, enable_progress_bar=False, enable_checkpointing=False).test(
+        stages.task, dataloaders=stages.test_loader, verbose=False)[0]
+    result = train(qa_args)
+    metrics = result.metrics
+    assert metrics["test_loss"] < untrained["test_loss"] - 1.0          # it learned where answers start and end
+    assert metrics["test_f1"] > untrained["test_f1"] and 0 <= metrics["test_exact_match"] <= metrics["test_f1"] <= 1
+    assert get_task(qa_args).result_lines(metrics)[-1] == f"test F1: {metrics['test_f1']:.4f}"
+    example = stages.corpus.test[0]
+    answer = predict_answer(result.task.model, result.tokenizer, example.question, example.context, 64)
+    assert example.context[answer.start:answer.end] == answer.text
+
+
+def test_the_views_draw_each_window_and_keep_a_text_twin():
+    from nlpbook_helpers.views.qa import show_answer, show_windows, window_explorer
+
+    example = QaExample("a", "", LONG, "누구?", (("김환희", 6),))
+    view = show_windows(tokenizer_of(), example, 9, 2)
+    assert view.data.count('class="nlpbook-qa-window"') == 3 and 'data-label="4-6"' in view.data
+    assert '<span class="nlpbook-qa-answer" style="background:#fde4a0;font-weight:bold">김환희</span>' in view.data
+    assert repr(view).splitlines()[3:5] == ["윈도 2 (글자 6–12, 토큰 9개) 레이블 (4, 6) = 정답 '김환희'", "  김환희 서울"]
+    explorer = window_explorer(tokenizer_of(), example, 9, 2)
+    assert explorer._repr_mimebundle_()["text/plain"] == repr(view)
+    explorer.stride.value = 40                                        # too large: a message, not a crash
+    assert "doc_stride=40" in explorer.view.value
+    assert repr(show_answer(LONG, 6, 9)) == "답: '김환희' (글자 6–9)" and "찾지 못함" in repr(show_answer(LONG, 0, 0))

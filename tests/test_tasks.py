@@ -19,15 +19,15 @@ PAIR = "pair-classification"
 
 def test_every_task_in_the_registry_loads_and_an_unknown_one_lists_them(monkeypatch, tmp_path):
     monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path))
-    assert DEFAULT_TASK == "document-classification" and set(TASKS) == {DEFAULT_TASK, PAIR, "ner", "generation"}
+    assert DEFAULT_TASK == "document-classification" and set(TASKS) == {DEFAULT_TASK, PAIR, "ner", "generation", "qa"}
     for name in TASKS:
         task = get_task(name)
         assert isinstance(task, Task) and task.name == name and task.description == TASKS[name].description
     assert get_task(make_arguments("offline")).name == DEFAULT_TASK
-    for wrong in (lambda: get_task("qa"), lambda: make_arguments("offline", downstream_task_name="qa")):
+    for wrong in (lambda: get_task("summary"), lambda: make_arguments("offline", downstream_task_name="summary")):
         with pytest.raises((UnknownTaskError, ArgumentsError)) as error:
             wrong()
-        assert "'qa': no such task" in str(error.value) and all(name in str(error.value) for name in TASKS)
+        assert "'summary': no such task" in str(error.value) and all(name in str(error.value) for name in TASKS)
     with pytest.raises(ArgumentsError, match="kcbert-nsmc' is document-classification's.*'kcbert-klue-nli'"):
         make_arguments("kcbert-nsmc", downstream_task_name=PAIR)
 
@@ -39,8 +39,8 @@ def test_the_command_line_lists_the_tasks_and_refuses_an_unknown_one(capsys):
     assert all(f"  {name}  " in shown or f"  {name} " in shown for name in TASKS)
     assert all(info.description in " ".join(shown.split()) for info in TASKS.values())
     with pytest.raises(SystemExit):
-        main(["train", "--task", "qa"])
-    assert "invalid choice: 'qa'" in capsys.readouterr().err
+        main(["train", "--task", "summary"])
+    assert "invalid choice: 'summary'" in capsys.readouterr().err
 
 
 def test_each_task_has_its_own_run_folder_and_fingerprint(monkeypatch, tmp_path):
