@@ -304,10 +304,17 @@ def _kogpt2_nsmc(home: Path) -> dict:
                 downstream_model_dir=str(home / "checkpoints" / "kogpt2-nsmc"), max_seq_length=32)
 
 
+def _kcbert_korquad_search(home: Path) -> dict:
+    """Document search on the book's model: kcbert-base as a bi-encoder, KorQuAD 1.0's questions and paragraphs."""
+    return dict(_kcbert_nsmc(home), downstream_task_name="search", downstream_corpus_name="korquad",
+                downstream_model_dir=str(home / "checkpoints" / "kcbert-korquad-search"), max_seq_length=256,
+                learning_rate=2e-5, epochs=1, batch_size=32)
+
+
 PRESETS = {"offline": _offline, "offline-scratch": _offline_scratch, "kcbert-nsmc": _kcbert_nsmc}
 # the book's model on another task's corpus (the offline presets serve every task: see _task_values)
 TASK_PRESETS = {"kcbert-klue-nli": _kcbert_klue_nli, "kcbert-ner": _kcbert_ner, "kogpt2-nsmc": _kogpt2_nsmc,
-                "kcbert-korquad": _kcbert_korquad}
+                "kcbert-korquad": _kcbert_korquad, "kcbert-korquad-search": _kcbert_korquad_search}
 
 
 def _task_values(preset: str, task: str | None, home: Path) -> dict:

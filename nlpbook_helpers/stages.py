@@ -71,7 +71,7 @@ def build_stages(stages: Stages, args, upto: int, report: Report) -> Stages:
         if corpus.val:      # your corpus: its validation split and its labels
             report(2, f"말뭉치: 학습 {len(corpus.train)}개 / 검증 {len(corpus.val)}개 / 테스트 {len(corpus.test)}개 "
                       f"인스턴스, 레이블 {len(corpus.label_names)}개: {', '.join(corpus.label_names)}")
-        elif corpus.label_names != NSMC_LABELS:
+        elif corpus.label_names and corpus.label_names != NSMC_LABELS:
             report(2, f"말뭉치: 학습 {len(corpus.train)}개 / 테스트 {len(corpus.test)}개 {task.unit}, "
                       f"레이블 {len(corpus.label_names)}개: {', '.join(corpus.label_names)}")
         else:
