@@ -16,7 +16,7 @@ __all__ = ["check_quick_args", "check_longest_max_seq_length", "check_word_label
            "check_fooling_review", "check_best_epoch", "check_curve_epochs", "check_label_id", "check_correct_count",
            "check_segment_tokens", "check_pair_label", "check_truncated_premise",
            "check_bio_labels", "check_ignored_count", "check_loss_positions", "check_greedy_token",
-           "check_nucleus_size", "check_window_count", "check_char_f1"]
+           "check_nucleus_size", "check_window_count", "check_char_f1", "check_masked_cells", "check_search_rank"]
 
 
 def _scalar(value):
@@ -449,3 +449,24 @@ def check_char_f1(answer, prediction: str, gold: str) -> bool | None:
         return True
     print(f"아직 아닙니다. 힌트: {hint}")
     return False
+# ---- notebook 13: 문서 검색 -------------------------------------------------------------------------------------
+
+def check_masked_cells(answer, batch: dict) -> bool | None:
+    """answer: how many cells of the batch's in-batch similarity matrix the loss masks (the same document in
+    another column)."""
+    from .search_data import false_negatives
+
+    expected = int(false_negatives(batch["doc_index"]).sum())
+    return _judge(answer, expected, "batch['doc_index']에서 같은 번호가 몇 번 나오는지 세어 보세요. 같은 문서를 가진 두 "
+                  "질문 i, j는 (i, j)와 (j, i) 두 칸을 가립니다. 대각선(자기 문서)은 가리지 않습니다.",
+                  "같은 문서가 배치에 두 번 들면 그 칸은 정답인데 네거티브로 세어질 뻔했습니다(거짓 네거티브).")
+
+
+def check_search_rank(answer, scores, right, row: int) -> bool | None:
+    """answer: the rank (1 = first) of query `row`'s right document (`right[row]`) in the score matrix `scores`."""
+    from .search_task import ranks_of
+
+    expected = int(ranks_of(scores, right)[row])
+    return _judge(answer, expected, f"scores[{row}]에서 정답 문서(열 {int(right[row])})의 점수보다 높은 점수가 몇 개인지 "
+                  "세고 1을 더하세요.", f"그 질문의 역순위(reciprocal rank)는 1/{expected}이고, 그 평균이 MRR입니다.",
+                  near={int(right[row]): "열 번호가 아니라 순위를 적습니다. "})

@@ -95,7 +95,7 @@ def test_the_book_preset_reads_korquad_files_offline(monkeypatch, tmp_path, no_n
     args = make_arguments("kcbert-korquad-search", downstream_corpus_root_dir=str(tmp_path / "corpora"))
     assert (args.downstream_task_name, args.pretrained_model_name) == ("search", "beomi/kcbert-base")
     task = get_task(args)
-    with pytest.raises(CorpusError, match="Korpora does not carry KorQuAD 1.0"):
+    with pytest.raises(CorpusError, match="Korpora does not carry KorQuAD"):
         task.prepare_corpus(args)
     folder = tmp_path / "corpora" / "korquad"
     folder.mkdir(parents=True)

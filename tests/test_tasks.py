@@ -19,7 +19,8 @@ PAIR = "pair-classification"
 
 def test_every_task_in_the_registry_loads_and_an_unknown_one_lists_them(monkeypatch, tmp_path):
     monkeypatch.setenv("NLPBOOK_HOME", str(tmp_path))
-    assert DEFAULT_TASK == "document-classification" and set(TASKS) == {DEFAULT_TASK, PAIR, "ner", "generation", "qa"}
+    assert DEFAULT_TASK == "document-classification" and set(TASKS) == {DEFAULT_TASK, PAIR, "ner", "generation", "qa",
+                                                                         "search"}
     for name in TASKS:
         task = get_task(name)
         assert isinstance(task, Task) and task.name == name and task.description == TASKS[name].description

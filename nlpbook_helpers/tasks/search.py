@@ -12,51 +12,23 @@ What changes against document classification, stage by stage:
 from __future__ import annotations
 
 import math
-from pathlib import Path
-
 from transformers import AutoModel
 
-from ..corpus import Corpus, CorpusError, corpus_dir
-from ..qa_corpus import QA_FILES, read_korquad_file
-from ..qa_paragraphs import write_embedded_qa
+from ..corpus import Corpus
 from ..search_data import SearchDataset, make_search_collate, pairs_from_qa
 from ..search_task import SearchTask
-from . import Task, prepare_task_files
+from . import Task
+from .qa import load_qa_corpus, prepare_qa_corpus, qa_files
 
-__all__ = ["TASK", "search_files", "prepare_search_corpus", "load_search_corpus", "search_result_lines",
-           "search_summary"]
-
-KORQUAD = "korquad"
-
-
-def search_files(args) -> dict[str, Path]:
-    """The KorQuAD 1.0 files by split: train (KorQuAD_v1.0_train.json) and test (KorQuAD_v1.0_dev.json)."""
-    return {split: corpus_dir(args) / name for split, name in QA_FILES.items()}
-
-
-def prepare_search_corpus(args) -> Path:
-    """Put the KorQuAD files into corpus_dir(args) unless they are there (a file there is never touched): embedded →
-    the movie world's paragraphs and questions (the question-answering corpus); KorQuAD itself is not in Korpora."""
-    return prepare_task_files(
-        args, search_files(args), "document search", lambda target, seed: write_embedded_qa(target, seed=seed),
-        ("", ()), embedded_only="",
-        not_in_korpora=f"Korpora does not carry KorQuAD 1.0: put {' and '.join(QA_FILES.values())} (from "
-                       f"korquad.github.io) into {corpus_dir(args)}, then run again")
+__all__ = ["TASK", "load_search_corpus", "search_result_lines", "search_summary"]
 
 
 def load_search_corpus(args) -> Corpus:
-    """(query, document) pairs of each file (SearchPair; documents named train-<n>, test-<n>), keeping
-    max_*_examples of each split; CorpusError when a split has no questions."""
-    splits, stats = {}, {}
-    for split, path in search_files(args).items():
-        examples, stats[split] = read_korquad_file(path)
-        limit = getattr(args, f"max_{split}_examples")
-        splits[split] = pairs_from_qa(examples if limit is None else examples[:limit], split)
-        stats[split]["used"] = len(splits[split])
-        if not splits[split]:
-            raise CorpusError(f"{path}: no {split} questions. Fix: add paragraphs with questions (data[].paragraphs"
-                              "[].qas[].question)")
-    return Corpus(train=splits["train"], test=splits["test"], stats=stats, label_names=())
+    """The question-answering corpus (tasks.qa, max_*_examples questions of each split) as (query, document) pairs:
+    SearchPair, documents named train-<n> and test-<n>."""
+    corpus = load_qa_corpus(args)
+    return Corpus(train=pairs_from_qa(corpus.train, "train"), test=pairs_from_qa(corpus.test, "test"),
+                  stats=corpus.stats, label_names=())
 
 
 def search_result_lines(metrics: dict) -> list[str]:
@@ -75,8 +47,8 @@ def search_summary(metrics: dict) -> str:
                                         ("MRR", "mrr")))
 
 
-TASK = Task(name="search", prepare_corpus=prepare_search_corpus,
-            corpus_files=lambda args: list(search_files(args).values()), load_corpus=load_search_corpus,
+TASK = Task(name="search", prepare_corpus=prepare_qa_corpus,      # the question-answering corpus: the same files
+            corpus_files=lambda args: list(qa_files(args).values()), load_corpus=load_search_corpus,
             label_names=(), model_class=AutoModel, texts=lambda pair: (pair.query, pair.document),
             lightning_module=SearchTask, unit="질문",
             make_dataset=lambda pairs, tokenizer, args, cache_dir: SearchDataset(pairs, tokenizer, args.max_seq_length),
