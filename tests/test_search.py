@@ -130,3 +130,22 @@ def test_a_short_training_finds_held_out_documents_better_than_before(offline_ho
     assert shown[0] == (f"test recall@1: {metrics['test_recall_at_1_before']:.4f} → {metrics['test_recall_at_1']:.4f}"
                         "  (before → after fine-tuning)")
     assert shown[1].startswith("test recall@5: ") and shown[2].startswith("test MRR: ")
+
+
+def test_the_search_views_have_readable_twins(offline_args):
+    from nlpbook_helpers.stages import restore
+    from nlpbook_helpers.views.search import search_widget, show_search_batch
+
+    stages = restore(offline_args, upto=4)
+    pairs = [SearchPair("바다의 감독은?", "a", "바다는 김민 감독의 영화다."), SearchPair("바다의 장르는?", "a", "바다는 김민 감독의 영화다."),
+             SearchPair("별의 감독은?", "b", "별은 이수 감독이 연출했다.")]
+    dataset = SearchDataset(pairs, stages.tokenizer, 32)
+    view = show_search_batch(stages.model, stages.tokenizer, make_search_collate(stages.tokenizer)(
+        [dataset[i] for i in range(3)]))
+    assert view.data.count("nlpbook-sim-right") == 3 and view.data.count("nlpbook-sim-masked") == 2
+    assert repr(view).splitlines()[1].startswith("Q0 ") and "x" in repr(view).splitlines()[1]
+    widget = search_widget(stages.model, stages.tokenizer, dataset.documents, "별의 감독은?", k=2)
+    bundle = widget._repr_mimebundle_()
+    assert bundle["text/html"].count("nlpbook-hit") == 2 and bundle["text/plain"].startswith("입력: 별의 감독은?\n1. ")
+    widget.text.value = ""
+    assert widget.hits == [] and widget.result.value == "질문을 입력하세요"
