@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                                   "(the same model with random weights) or kcbert-nsmc (the book's, downloaded); "
                                   "kcbert-klue-nli: the book's model on KLUE-NLI (pair-classification); kcbert-ner: "
                                   "on the book's NER corpus (ner); kogpt2-nsmc: the book's GPT on NSMC (generation); "
-                                  "kcbert-korquad: on KorQuAD 1.0 (qa)")
+                                  "kcbert-korquad: on KorQuAD 1.0 (qa); kcbert-korquad-search: on KorQuAD 1.0's "
+                                  "questions and paragraphs (search)")
         command.add_argument("--task", choices=list(TASKS), metavar="NAME",
                              help="the task the seven stages serve (default document-classification, or the "
                                   "preset's): " + ", ".join(TASKS) + "; each is described below")
