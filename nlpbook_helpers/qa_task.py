@@ -11,7 +11,7 @@ import torch
 from .qa_answers import Candidate, best_answer, qa_scores
 from .qa_corpus import QaExample
 from .qa_data import QaDataset, encode_windows
-from .task import ClassificationTask
+from .task import ClassificationTask, gather_lists
 
 __all__ = ["QaTask", "answer_questions", "predict_answer"]
 
@@ -49,21 +49,21 @@ class QaTask(pl.LightningModule):
     def _evaluate(self, batch: dict, stage: str) -> torch.Tensor:
         features = batch.pop("feature_index").tolist()
         output = self.model(**batch)
-        self.log(f"{stage}_loss", output.loss, on_epoch=True, prog_bar=True, batch_size=len(features))
+        self.log(f"{stage}_loss", output.loss, on_epoch=True, prog_bar=True, batch_size=len(features), sync_dist=True)
         for row, feature in enumerate(features):
             self.logits[feature] = (output.start_logits[row].tolist(), output.end_logits[row].tolist())
         return output.loss
 
     def _log_answers(self, stage: str) -> None:
         loader = getattr(self.trainer, f"{'val' if stage == 'val' else 'test'}_dataloaders")
-        dataset, logits, self.logits = loader.dataset, self.logits, {}
+        dataset, logits, self.logits = loader.dataset, dict(gather_lists(list(self.logits.items()))), {}   # all ranks
         if self.trainer.sanity_checking or len(logits) < len(dataset):
             return                      # a few batches only (sanity check, limit_*_batches): no figure of the split
         answers = answer_questions(dataset, logits)
         scores = qa_scores([answer.text for answer in answers],
                            [[text for text, _ in example.answers] for example in dataset.examples])
         for name, value in scores.items():
-            self.log(f"{stage}_{name}", value)
+            self.log(f"{stage}_{name}", value, sync_dist=True)    # the same on every rank
 
     def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         return self._evaluate(batch, "val")
