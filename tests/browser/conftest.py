@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from notebook_driver import (CHROMIUM_ARGS, PLAYWRIGHT_MISSING, JupyterServer, NotebookPage, find_chromium,
-                             korean_fonts)
+                             korean_fonts, nlpbook_home)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -158,9 +158,7 @@ class OfflineReference:
     """What the project's own helpers give, computed in the test process (never read back from the page)."""
 
     def __init__(self, home: Path):
-        previous = os.environ.get("NLPBOOK_HOME")
-        os.environ["NLPBOOK_HOME"] = str(home)
-        try:
+        with nlpbook_home(home):
             from nlpbook_helpers.corpus import download_corpus, load_corpus
             from nlpbook_helpers.model import prepare_pretrained
             from nlpbook_helpers.settings import make_arguments
@@ -171,11 +169,6 @@ class OfflineReference:
             prepare_pretrained(self.args)
             self.tokenizer = load_tokenizer(self.args)
             self.corpus = load_corpus(self.args)
-        finally:
-            if previous is None:
-                os.environ.pop("NLPBOOK_HOME", None)
-            else:
-                os.environ["NLPBOOK_HOME"] = previous
 
     def input_ids(self, text: str) -> list[int]:
         """The features of one review, as NsmcDataset makes them (truncated to max_seq_length, not padded)."""

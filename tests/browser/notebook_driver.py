@@ -91,6 +91,32 @@ def korean_fonts() -> list[str]:
     return [line.strip().rstrip(":") for line in listed.stdout.splitlines() if line.strip()]
 
 
+def write_notebook(root: Path, name: str, *cells: str, title: str = "# 시험용 노트북") -> str:
+    """Write a notebook of a markdown title and these code cells into `root` (a served folder); returns `name`."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    notebook.cells = [nbformat.v4.new_markdown_cell(title), *(nbformat.v4.new_code_cell(source) for source in cells)]
+    nbformat.write(notebook, Path(root) / name)
+    return name
+
+
+@contextlib.contextmanager
+def nlpbook_home(home: Path):
+    """NLPBOOK_HOME=home inside the block (arguments made there put corpora and models there), restored after."""
+    previous = os.environ.get("NLPBOOK_HOME")
+    os.environ["NLPBOOK_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if previous is None:
+            os.environ.pop("NLPBOOK_HOME", None)
+        else:
+            os.environ["NLPBOOK_HOME"] = previous
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

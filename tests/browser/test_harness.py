@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import notebook_driver
@@ -29,13 +28,7 @@ BROKEN = 'echo_widget("broken", lambda text: 1 / 0)'
 
 
 def write_notebook(root: Path, name: str, *cells: str) -> str:
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                       "language": "python"}
-    notebook.cells = [nbformat.v4.new_markdown_cell("# 하네스 시험"),
-                      *(nbformat.v4.new_code_cell(source) for source in cells)]
-    nbformat.write(notebook, Path(root) / name)
-    return name
+    return notebook_driver.write_notebook(root, name, *cells, title="# 하네스 시험")
 
 
 def type_and_expect(notebook, name: str, text: str, expected: str) -> None:
