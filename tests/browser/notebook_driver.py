@@ -435,8 +435,8 @@ class NotebookPage:
         if press_enter:
             input_locator.press("Enter")
 
-    def set_slider(self, slider: Locator, value: int, what: str) -> None:
-        """Move an ipywidgets IntSlider with the keyboard: focus its handle, then arrow keys, one step each.
+    def set_slider(self, slider: Locator, value: int, what: str, step: int = 1) -> None:
+        """Move an ipywidgets IntSlider with the keyboard: focus its handle, then arrow keys, one `step` each.
         (JupyterLab only: in Notebook 7 an arrow key on a slider handle moves the focus to a cell instead.)"""
         handle = slider.locator(".noUi-handle").first
         readout = slider.locator(".widget-readout").first
@@ -444,7 +444,7 @@ class NotebookPage:
             handle.focus()
             current = int(readout.inner_text().strip())
             key = "ArrowRight" if value > current else "ArrowLeft"
-            for _ in range(abs(value - current)):
+            for _ in range(abs(value - current) // step):
                 handle.press(key)
             expect(readout).to_have_text(str(value), timeout=5000)
 

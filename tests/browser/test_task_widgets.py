@@ -1,7 +1,7 @@
-"""The widgets of the task notebooks (09 문장 쌍 분류, 10 개체명 인식, 11 문장 생성), without training: one small notebook
-of its own, written into the served folder, builds each widget from the shipped offline assets (the offline
-tokenizer, the pretrained tiny BERT with a new token-classification head, the pretrained tiny GPT), as the lesson
-notebooks call them. A student types into each one; what it shows must be what `nlpbook_helpers` gives for the same
+"""The widgets of the task notebooks (09 문장 쌍 분류, 10 개체명 인식, 11 문장 생성, 12 질의응답, 13 문서 검색), without
+training: one small notebook of its own, written into the served folder, builds each widget from the shipped offline
+assets (the offline tokenizer, the pretrained tiny BERT with a new token-classification / question-answering head or
+as the search encoder, the pretrained tiny GPT), as the lesson notebooks call them. A student types into each one; what it shows must be what `nlpbook_helpers` gives for the same
 input here, in the test process, from models built the same way in a home of their own:
 
 - 09 pair explorer: premise and hypothesis typed → token cells = `tokenizer(premise, hypothesis)`: tokens, ids,
@@ -11,6 +11,9 @@ input here, in the test process, from models built the same way in a home of the
 - 10 "try your sentence": a sentence + Enter → the entities `predict_entities` finds (an untrained head: many).
 - 11 decoding explorer: a prompt + Enter under greedy decoding → the next-token bars and the text `decoding_rows`
   gives; a click on "sampling" → the sampled (seeded) text and the bars after top-k.
+- 12 window explorer: the doc_stride slider moved with arrow keys → the windows (characters, labels) `window_rows`
+  gives; "try your question": a question + Enter → the span `predict_answer` finds (an untrained head).
+- 13 search: a query + Enter → the ranks and cosine scores `search` gives with the untrained encoder.
 """
 from __future__ import annotations
 
@@ -58,11 +61,37 @@ gpt = load_pretrained_model(gen_args, model_class=get_task(gen_args).model_class
 gpt_tokenizer = load_tokenizer(gen_args)
 decoding_explorer(gpt, gpt_tokenizer, "긍정", Decoding(strategy="greedy"))'''
 
+QA_CONTEXT = ("바람 영화사가 만든 영화 마지막 바다는 김민준 감독이 연출했다. 촬영은 부산과 제주에서 석 달 동안 했고, "
+              "주연은 이서아와 박지호가 맡았다. 개봉 첫 주에 관객 50만 명이 들었으며, 음악은 정하윤이 만들었다. "
+              "감독은 다음 작품도 바다를 배경으로 찍겠다고 말했다.")
+QA_QUESTION, QA_ANSWER = "마지막 바다의 음악은 누가 만들었나?", "정하윤"
+DOCUMENTS = ["마지막 바다는 김민준 감독이 부산에서 찍은 영화다.", "남은 물고기는 바람 영화사가 만들었다.",
+             "이서아는 부산에서 팬 500명을 만났다.", "이 영화의 음악은 정하윤이 만들었다.", "개봉 첫 주에 관객 50만 명이 들었다."]
+QA = f'''from nlpbook_helpers.qa_corpus import QaExample
+from nlpbook_helpers.views.qa import try_qa, window_explorer
+
+qa_args = make_arguments("offline", downstream_task_name="qa")
+QA_CONTEXT = {QA_CONTEXT!r}
+qa_example = QaExample("q1", "마지막 바다", QA_CONTEXT, {QA_QUESTION!r}, (({QA_ANSWER!r}, QA_CONTEXT.index({QA_ANSWER!r})),))
+window_explorer(tokenizer, qa_example, max_seq_length=64, doc_stride=16)'''
+TRY_QA = '''pl.seed_everything(qa_args.seed, workers=True, verbose=False)
+qa_model = load_pretrained_model(qa_args, num_labels=2, model_class=get_task(qa_args).model_class)
+try_qa(qa_model, tokenizer, QA_CONTEXT, "", qa_args.max_seq_length)'''
+SEARCH = f'''from nlpbook_helpers.views.search import search_widget
+
+search_args = make_arguments("offline", downstream_task_name="search")
+pl.seed_everything(search_args.seed, workers=True, verbose=False)
+encoder = load_pretrained_model(search_args, model_class=get_task(search_args).model_class)
+search_widget(encoder, tokenizer, {DOCUMENTS!r}, "", k=3, max_seq_length=search_args.max_seq_length)'''
+
 PREMISE, HYPOTHESIS = "감독은 서울에서 태어났다.", "그 감독의 고향은 부산이다."
 MARKED = "<이서아:PER>는 <부산:LOC>에서 팬 <500명:NOH>을 만났다"
 BAD_MARK = "<이서아:가수>는 노래했다"
 NER_SENTENCE = "김민준 감독의 신작이 2024.5.3에 개봉한다."
 PROMPT = "부정 배우들 연기가"
+STRIDE = 24                 # the QA window explorer opens at 16 (2 windows of this context); 24 gives 3
+QUESTION = "감독은 누구인가?"
+QUERY = "부산에서 찍은 영화"
 
 
 class TaskReference:
@@ -73,6 +102,7 @@ class TaskReference:
         from pytorch_lightning.utilities.seed import isolate_rng
 
         from nlpbook_helpers.model import load_pretrained_model, prepare_pretrained
+        from nlpbook_helpers.qa_corpus import QaExample
         from nlpbook_helpers.settings import make_arguments
         from nlpbook_helpers.tasks import get_task
         from nlpbook_helpers.tasks.ner import ner_label_names
@@ -94,6 +124,17 @@ class TaskReference:
             prepare_pretrained(self.gen_args)
             self.gpt = load_pretrained_model(self.gen_args, model_class=get_task(self.gen_args).model_class)
             self.gpt_tokenizer = load_tokenizer(self.gen_args)
+            self.qa_args = make_arguments("offline", downstream_task_name="qa")
+            self.search_args = make_arguments("offline", downstream_task_name="search")
+            with isolate_rng():
+                pl.seed_everything(self.qa_args.seed, workers=True, verbose=False)
+                self.qa_model = load_pretrained_model(self.qa_args, num_labels=2,
+                                                      model_class=get_task(self.qa_args).model_class)
+                pl.seed_everything(self.search_args.seed, workers=True, verbose=False)
+                self.encoder = load_pretrained_model(self.search_args,
+                                                     model_class=get_task(self.search_args).model_class)
+        self.qa_example = QaExample("q1", "마지막 바다", QA_CONTEXT, QA_QUESTION,
+                                    ((QA_ANSWER, QA_CONTEXT.index(QA_ANSWER)),))
 
 
 @pytest.fixture(scope="module")
@@ -233,13 +274,81 @@ def check_decoding_explorer(notebook, reference, readme_images) -> None:
     notebook.capture(area, "11_decoding_sampling", readme_images)
 
 
+def check_window_explorer(notebook, reference, readme_images) -> None:
+    from nlpbook_helpers.views.qa import window_rows
+
+    stride = notebook.widget(".nlpbook-qa-stride", "QA window explorer (doc_stride)", repr_name="WindowExplorer")
+    area = notebook.output_area(".nlpbook-qa-stride")
+    notebook.set_slider(stride, STRIDE, "doc_stride", step=4)
+    rows = window_rows(reference.tokenizer, reference.qa_example, 64, STRIDE)
+    want = [[str(row["window"]), str(row["start"]), str(row["end"]), f"{row['label'][0]}-{row['label'][1]}"]
+            for row in rows]
+    assert len(want) == 3 and any(label != "0-0" for *_, label in want)
+
+    def problem() -> str:
+        shown = cells_of(area, ".nlpbook-qa-view .nlpbook-qa-window",
+                         "[c.dataset.window, c.dataset.start, c.dataset.end, c.dataset.label]")
+        return "" if shown == want else f"windows (number, start, end, label) {shown}\n  expected {want}"
+
+    notebook.wait_until(f"doc_stride moved to {STRIDE} shows the windows window_rows gives", problem, focus=area)
+    notebook.capture(area, "12_window_explorer", readme_images)
+
+
+def check_try_qa(notebook, reference, readme_images) -> None:
+    from nlpbook_helpers.qa_task import predict_answer
+
+    box = notebook.widget(".nlpbook-qa-try-input input", "try your question (QA)", repr_name="TryQa")
+    area = notebook.output_area(".nlpbook-qa-try-input")
+    notebook.type_into(box, QUESTION, press_enter=True)
+    found = predict_answer(reference.qa_model, reference.tokenizer, QUESTION, QA_CONTEXT,
+                           reference.qa_args.max_seq_length)
+    want = [str(found.start), str(found.end), found.text]
+    assert found.end > found.start, "the untrained head finds an empty answer: pick another question"
+
+    def problem() -> str:
+        shown = cells_of(area, ".nlpbook-qa-answer", "[c.dataset.start, c.dataset.end, c.textContent]")
+        return "" if shown == [want] else f"answer spans (start, end, text) {shown}\n  expected {[want]}"
+
+    notebook.wait_until(f"typing {QUESTION!r} + Enter highlights the answer predict_answer finds", problem,
+                        focus=area)
+    notebook.capture(area, "12_try_qa", readme_images)
+
+
+def check_search(notebook, reference, readme_images) -> None:
+    from nlpbook_helpers.search_task import search
+
+    box = notebook.widget(".nlpbook-search-input input", "search", repr_name="SearchWidget")
+    area = notebook.output_area(".nlpbook-search-input")
+    notebook.type_into(box, QUERY, press_enter=True)
+    hits = search(reference.encoder, reference.tokenizer, QUERY, DOCUMENTS, 3,
+                  reference.search_args.max_seq_length)
+    want = [(str(hit.rank), hit.score, hit.document) for hit in hits]
+
+    def problem() -> str:
+        shown = cells_of(area, ".nlpbook-hit", "[c.dataset.rank, c.dataset.score, c.textContent]")
+        got = [(rank, float(score), text) for rank, score, text in shown]
+        if [rank for rank, *_ in got] != [rank for rank, *_ in want] or any(
+                document not in text for (*_, text), (*_, document) in zip(got, want)):
+            return f"hits (rank, score, text) {got}\n  expected {want}"
+        if any(abs(a - b) > 2e-3 for (_, a, _), (_, b, _) in zip(got, want)):
+            return f"scores {[s for _, s, _ in got]}, expected {[s for _, s, _ in want]}"
+        return ""
+
+    notebook.wait_until(f"typing {QUERY!r} + Enter shows the documents and cosine scores search gives", problem,
+                        focus=area)
+    notebook.capture(area, "13_search", readme_images)
+
+
 def test_task_widgets_show_what_the_helpers_give(open_notebook, lab_server, reference, readme_images):
-    path = write_notebook(lab_server.root_dir, NOTEBOOK, SETUP, PAIR, NER_EXPLORER, TRY_NER, DECODING,
-                          title="# 태스크 노트북(09~11)의 위젯")
+    path = write_notebook(lab_server.root_dir, NOTEBOOK, SETUP, PAIR, NER_EXPLORER, TRY_NER, DECODING, QA, TRY_QA,
+                          SEARCH, title="# 태스크 노트북(09~13)의 위젯")
     notebook = open_notebook(path).run_all(stall_timeout=300)
     notebook.check_widgets_rendered()
     check_pair_explorer(notebook, reference, readme_images)
     check_ner_explorer(notebook, reference, readme_images)
     check_try_ner(notebook, reference, readme_images)
     check_decoding_explorer(notebook, reference, readme_images)
+    check_window_explorer(notebook, reference, readme_images)
+    check_try_qa(notebook, reference, readme_images)
+    check_search(notebook, reference, readme_images)
     notebook.check_widgets_rendered()
