@@ -135,7 +135,7 @@ def test_every_link_agrees_with_pyproject():
     assert not bad, "links that disagree with pyproject.toml (fix: python tools/retarget.py --sync):\n" + "\n".join(bad)
     # never vacuous: a Colab badge for every notebook, an install line in every notebook's first code cell, a Binder link
     notebooks = sorted(name for name in FILES if re.fullmatch(r"notebooks/\d\d_\w+\.ipynb", name))
-    assert len(notebooks) == 12     # 01-07 (the book's chapter 1), 08 (own data), 09 (pairs), 10 (NER), 11 (generation), 12 (QA)
+    assert len(notebooks) == 13     # 01-07 (the book's chapter 1), 08 (own data), 09 (pairs), 10 (NER), 11 (generation), 12 (QA), 13 (search)
     badges = {entry.split(" ")[-1].rsplit("/blob/" + ref + "/", 1)[-1] for entry in good["colab"]}
     assert badges == set(notebooks), f"notebooks without a Colab badge: {set(notebooks) - badges}"
     installs = {entry.split(":")[0] for entry in good["install"]}
