@@ -14,7 +14,6 @@ tagged `nbval-approx`; tests/test_portability.py proves it with one thread and a
 import os
 import platform
 import shutil
-import sys
 from pathlib import Path
 
 # numbers from float arithmetic in cells tagged `nbval-approx` are compared within a tolerance (see the module)
@@ -77,23 +76,6 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):          # pytest-xdist worker: the controller prepared it
         return
     _PINNED = prepare_test_environment(reset=True)
-
-
-def pytest_collection_finish(session):
-    """Start tests/test_portability.py's nbval run now, beside the rest of the session (its docstring says why)."""
-    if hasattr(session.config, "workerinput") or session.config.option.collectonly:
-        return
-    names = [item.callspec.params["name"] for item in session.items
-             if getattr(item, "originalname", "") == "test_every_notebook_holds_on_another_machine"]
-    if names and os.environ.get("NLPBOOK_PORTABILITY") != "each":     # two runs at once would fight for the cores
-        from tests.test_portability import start_in_background
-        start_in_background(names)
-
-
-def pytest_sessionfinish(session):
-    portability = sys.modules.get("tests.test_portability")
-    if portability is not None:
-        portability.stop_background()
 
 
 def pytest_report_header(config):

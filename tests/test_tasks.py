@@ -50,7 +50,7 @@ def test_each_task_has_its_own_run_folder_and_fingerprint(monkeypatch, tmp_path)
     assert Path(document.downstream_model_dir).name == "offline-nsmc"
     assert Path(pair.downstream_model_dir).name == f"offline-{PAIR}"
     assert (pair.downstream_corpus_name, pair.max_seq_length, pair.learning_rate, pair.epochs) == \
-        ("klue-nli", 96, 3e-4, 5)
+        ("klue-nli", 96, 3e-4, 3)
     assert make_arguments("offline", downstream_task_name=PAIR, epochs=1).epochs == 1     # yours win over the task's
     book = make_arguments("kcbert-klue-nli")
     assert (book.downstream_task_name, book.downstream_corpus_name, book.max_seq_length, book.epochs) == \
