@@ -74,8 +74,8 @@ class NerTask(pl.LightningModule):
         return output.loss
 
     def _log_entity_scores(self, stage: str) -> None:
-        gold, predicted = gather_lists(self.sequences[0]), gather_lists(self.sequences[1])   # every rank's sentences
-        scores = entity_scores(gold, predicted) if gold else {}
+        pairs = gather_lists(list(zip(*self.sequences)))           # (gold, predicted) of every rank's sentences
+        scores = entity_scores([gold for gold, _ in pairs], [predicted for _, predicted in pairs]) if pairs else {}
         self.sequences = ([], [])
         for name, value in scores.items():
             if stage == "test" or name == "f1":
