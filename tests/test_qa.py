@@ -242,8 +242,30 @@ def test_a_short_qa_training_learns_and_reports_exact_match_and_f1(qa_args, no_n
     assert metrics["test_f1"] > untrained["test_f1"] and 0 <= metrics["test_exact_match"] <= metrics["test_f1"] <= 1
     assert get_task(qa_args).result_lines(metrics)[-1] == f"test F1: {metrics['test_f1']:.4f}"
     example = stages.corpus.test[0]
-    answer = predict_answer(result.task.model, result.tokenizer, example.question, example.context, 64)
+    answer = predict_answer(result.task.model, result.tokenizer, example.question, example.context,
+                            qa_args.max_seq_length)
     assert example.context[answer.start:answer.end] == answer.text
+
+
+def test_qa_batches_are_shuffled_because_grouping_by_length_gathers_the_answerless_windows(qa_args):
+    import dataclasses
+
+    from nlpbook_helpers.data import make_dataloader
+    from nlpbook_helpers.pipeline import restore
+
+    assert qa_args.group_by_length is False and make_arguments("kcbert-korquad").group_by_length is False
+    args = dataclasses.replace(qa_args, max_train_examples=None)
+    stages = restore(args, upto=5)
+
+    def answerless_share_per_batch(grouped: bool) -> list[float]:
+        loader = make_dataloader(stages.train_dataset, dataclasses.replace(args, group_by_length=grouped),
+                                 stages.tokenizer, train=True)
+        return [float((batch["start_positions"] == 0).float().mean()) for batch in loader]
+
+    grouped, shuffled = answerless_share_per_batch(True), answerless_share_per_batch(False)
+    # grouped: the long contexts' windows ([CLS] mostly) fill batches of their own, the short contexts' others
+    assert min(grouped) <= 0.05 and max(grouped) >= 0.75
+    assert max(shuffled) - min(shuffled) < (max(grouped) - min(grouped)) / 1.5
 
 
 def test_the_views_draw_each_window_and_keep_a_text_twin():
