@@ -107,34 +107,40 @@ def test_two_cpu_processes_train_one_run(offline_home, monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_ner_entity_f1_counts_the_sentences_of_every_rank(offline_home, monkeypatch, tmp_path):
-    """Entity F1 is no torchmetrics metric: each rank collects the label sequences of its own half of the test
-    sentences, and the figure must come from all of them (task.gather_lists), not from rank 0's half. The run's
-    test F1 under DDP equals the F1 of its fine-tuned model evaluated over the same test sentences in one process."""
+@pytest.mark.parametrize("task, train_n, test_n, epochs, figures", [
+    ("ner", 1000, 100, 3, ("test_f1", "test_recall")),             # 100 sentences: two even shards, nothing repeated
+    ("qa", 300, 60, 2, ("test_f1", "test_exact_match")),           # windows: a repeated one overwrites its own logits
+], ids=["ner_entity_f1", "qa_exact_match_and_f1"])
+def test_task_figures_count_the_examples_of_every_rank(offline_home, monkeypatch, tmp_path, task, train_n, test_n,
+                                                       epochs, figures):
+    """Entity F1 (NER) and exact match / F1 (QA, answered over all windows of a question) are no torchmetrics
+    metrics: each rank collects what it saw of its own half of the test split, and the figures must come from all of
+    it (task.gather_lists), not from rank 0's half. The run's test figures under DDP equal those of its fine-tuned
+    model evaluated over the same test examples in one process."""
     import pytorch_lightning as pl
 
     from nlpbook_helpers.settings import make_arguments
     from nlpbook_helpers.stages import restore
 
-    model_dir, train_n, test_n = tmp_path / "ddp-ner", 1000, 100     # 100: two even shards, nothing repeated
+    model_dir = tmp_path / f"ddp-{task}"
     env = dict(os.environ, NLPBOOK_HOME=str(offline_home), HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     env.pop("NLPBOOK_RUN_DIR", None)
     done = subprocess.run(
-        [sys.executable, "-m", "nlpbook_helpers", "train", "--task", "ner", "--set", f"devices={DEVICES}",
+        [sys.executable, "-m", "nlpbook_helpers", "train", "--task", task, "--set", f"devices={DEVICES}",
          "--set", "strategy=ddp", "--set", f"max_train_examples={train_n}", "--set", f"max_test_examples={test_n}",
-         "--set", "epochs=3", "--set", "progress_bar=False", "--set", f"downstream_model_dir='{model_dir}'"],
+         "--set", f"epochs={epochs}", "--set", "progress_bar=False", "--set", f"downstream_model_dir='{model_dir}'"],
         capture_output=True, text=True, env=env, timeout=400)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((model_dir / "run_0" / "run.json").read_text(encoding="utf-8"))["result"]
 
     monkeypatch.setenv("NLPBOOK_HOME", str(offline_home))
-    args = make_arguments("offline", downstream_task_name="ner", pretrained_model_name=str(model_dir / "run_0" / "finetuned"),
+    args = make_arguments("offline", downstream_task_name=task, pretrained_model_name=str(model_dir / "run_0" / "finetuned"),
                           tiny_weights="", max_train_examples=train_n, max_test_examples=test_n, progress_bar=False,
                           downstream_model_dir=str(tmp_path / "single"))
     stages = restore(args, upto=6)
     trainer = pl.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
                          enable_model_summary=False)
     single = trainer.test(stages.task, stages.test_loader, verbose=False)[0]
-    assert 0 < single["test_f1"] < 1, single       # a figure the halves could get wrong
-    assert result["test_f1"] == pytest.approx(single["test_f1"], abs=1e-6)
-    assert result["test_recall"] == pytest.approx(single["test_recall"], abs=1e-6)
+    assert 0 < single[figures[0]] < 1, single       # a figure the halves could get wrong
+    for name in figures:
+        assert result[name] == pytest.approx(single[name], abs=1e-6), name
